@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from mamapro.core import permissions as perms
+
+
+def staff(request: HttpRequest) -> dict[str, Any]:
+    """The signed-in user's principal and the menu entries her roles may use."""
+    if not request.user.is_authenticated:
+        return {}
+    me = perms.principal(request.user)
+    return {
+        "me": me,
+        "nav": {
+            "participants": me.can(perms.PARTICIPANT_VIEW),
+            "register": me.can(perms.PARTICIPANT_EDIT),
+        },
+    }

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from mamapro.demo.loader import DEMO_PASSWORD, LOGINS, load
+
+
+class Command(BaseCommand):
+    help = "Migrate, load the demo data (idempotently) and serve the platform on 127.0.0.1."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--port", type=int, default=8000, help="port to serve on (8000)")
+        parser.add_argument("--no-serve", action="store_true", help="prepare the database and stop")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        port = options["port"]
+        if not 1 <= port <= 65535:
+            self.stderr.write(f"--port must be between 1 and 65535, not {port}.")
+            raise SystemExit(2)
+        database = settings.DATABASES["default"]
+        self.stdout.write(f"Database: {database['ENGINE'].rsplit('.', 1)[-1]} {database['NAME']}")
+        call_command("migrate", interactive=False, verbosity=0)
+        created = load()
+        self.stdout.write(
+            f"Demo data ready (new this run: {created['participants']} participants, "
+            f"{created['children']} children)."
+        )
+        url = f"http://127.0.0.1:{port}/"
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS(f"Mama Pro Centre: {url}"))
+        self.stdout.write(f"API docs:        {url}api/v1/docs")
+        self.stdout.write(f"Logins (password for all: {DEMO_PASSWORD}):")
+        for login in LOGINS:
+            where = login.centre or "all centres"
+            extra = ", Django admin" if login.superuser else ""
+            self.stdout.write(f"  {login.username:<20} {login.role} ({where}{extra})")
+        self.stdout.write("")
+        if options["no_serve"]:
+            return
+        call_command("runserver", f"127.0.0.1:{port}", use_reloader=False, skip_checks=True)

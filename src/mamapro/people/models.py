@@ -1,0 +1,403 @@
+"""The mothers (participants), their children, the adults around the children, and consent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from mamapro.centres.models import Centre
+from mamapro.core.regions import Region
+from mamapro.core.text import search_key
+from mamapro.people.validators import iin_birth_date, normalise_phone, validate_iin
+
+
+class Language(models.TextChoices):
+    KAZAKH = "kk", _("Kazakh")
+    RUSSIAN = "ru", _("Russian")
+    ENGLISH = "en", _("English")
+
+
+class ContactChannel(models.TextChoices):
+    CALL = "call", _("Phone call")
+    SMS = "sms", _("SMS")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    TELEGRAM = "telegram", _("Telegram")
+    EMAIL = "email", _("Email")
+
+
+def _labels(choices: type[models.TextChoices], values: list[str]) -> list[str]:
+    known = dict(choices.choices)
+    return [str(known.get(value, value)) for value in values or []]
+
+
+class Participant(models.Model):
+    class Status(models.TextChoices):
+        APPLICANT = "applicant", _("Applicant")
+        RESIDENT = "resident", _("Resident")
+        ALUMNA = "alumna", _("Alumna")
+
+    centre = models.ForeignKey(
+        Centre, verbose_name=_("centre"), on_delete=models.PROTECT, related_name="participants"
+    )
+    given_name = models.CharField(_("given name"), max_length=80)
+    family_name = models.CharField(_("family name"), max_length=80)
+    patronymic = models.CharField(_("patronymic"), max_length=80, blank=True)
+    latin_name = models.CharField(
+        _("name in Latin script"),
+        max_length=160,
+        blank=True,
+        help_text=_("As in her passport, for certificates and foreign donors."),
+    )
+    phone = models.CharField(
+        _("phone"), max_length=12, help_text=_("Any usual form, e.g. 8 701 123 45 67.")
+    )
+    email = models.EmailField(_("email"), blank=True)
+    language = models.CharField(
+        _("preferred language"), max_length=2, choices=Language.choices, default=Language.RUSSIAN
+    )
+    region = models.CharField(_("region"), max_length=32, choices=Region.choices, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.APPLICANT
+    )
+
+    # Sensitive: seen only by coordinators and the director, every read audited.
+    # NULL, not "": the IIN is unique only where it is known.
+    iin = models.CharField(  # noqa: DJ001
+        _("IIN"), max_length=12, null=True, blank=True, help_text=_("12 digits; optional.")
+    )
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    address = models.TextField(_("address"), blank=True)
+    eligibility_verified = models.BooleanField(
+        _("eligible for a free seat (verified)"), default=False
+    )
+    eligibility_verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verified by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    eligibility_verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+
+    # Safe contact: how and when she may be reached without putting her at risk.
+    contact_channels = models.JSONField(
+        _("safe channels"),
+        default=list,
+        blank=True,
+        help_text=_("Only these channels may be used to contact her."),
+    )
+    safe_hours_from = models.TimeField(_("safe to contact from"), null=True, blank=True)
+    safe_hours_to = models.TimeField(_("safe to contact until"), null=True, blank=True)
+    do_not_call = models.BooleanField(_("do not call"), default=False)
+    address_hidden = models.BooleanField(
+        _("keep address hidden"),
+        default=False,
+        help_text=_("The address is withheld from every screen and export."),
+    )
+    safe_contact_note = models.TextField(_("safe-contact note"), blank=True)
+
+    search_key = models.TextField(editable=False, db_index=True, default="")
+    created_at = models.DateTimeField(_("registered"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        ordering = ["family_name", "given_name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["centre", "phone"], name="participant_phone_unique_per_centre"
+            ),
+            models.UniqueConstraint(
+                fields=["iin"], condition=Q(iin__isnull=False), name="participant_iin_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["centre", "family_name", "given_name"])]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Leading space: a query word matches the start of a name with " word".
+        self.search_key = " " + search_key(
+            self.family_name, self.given_name, self.patronymic, self.latin_name, self.phone
+        )
+        super().save(*args, **kwargs)
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.family_name, self.given_name, self.patronymic) if p)
+
+    def contact_channel_labels(self) -> list[str]:
+        return _labels(ContactChannel, self.contact_channels)
+
+    def clean_fields(self, exclude: Any = None) -> None:
+        # Normalise first: "8 (701) 555-12-34" is a valid phone before it fits in 12 characters.
+        errors = self._normalise()
+        exclude = set(exclude or ()) | set(errors)
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+        if errors:
+            raise ValidationError(errors)
+
+    def _normalise(self) -> dict[str, list[str]]:
+        errors: dict[str, list[str]] = {}
+        for name in ("given_name", "family_name", "patronymic", "latin_name"):
+            setattr(self, name, " ".join((getattr(self, name) or "").split()))
+        if self.phone:
+            try:
+                self.phone = normalise_phone(self.phone)
+            except ValidationError as exc:
+                errors["phone"] = exc.messages
+        if not self.iin:
+            self.iin = None
+        else:
+            try:
+                self.iin = validate_iin(self.iin)
+                self.birth_date = iin_birth_date(self.iin)
+            except ValidationError as exc:
+                errors["iin"] = exc.messages
+        return errors
+
+    def clean(self) -> None:
+        errors: dict[str, list[Any]] = {}
+        unknown = set(self.contact_channels or []) - set(ContactChannel.values)
+        if unknown:
+            errors.setdefault("contact_channels", []).append(
+                _("Unknown channel: %(names)s.") % {"names": ", ".join(sorted(unknown))}
+            )
+        if (self.safe_hours_from is None) != (self.safe_hours_to is None):
+            errors.setdefault("safe_hours_to", []).append(
+                _("Give both ends of the safe hours, or neither.")
+            )
+        if errors:
+            raise ValidationError(errors)
+
+
+class Circumstance(models.Model):
+    """Why she may take a free seat. Sensitive: a DV survivor's safety depends on it."""
+
+    class Kind(models.TextChoices):
+        SPECIAL_NEEDS_CHILD = "special_needs_child", _("Mother of a child with special needs")
+        STAY_AT_HOME = "stay_at_home", _("Stay-at-home mother")
+        DOMESTIC_VIOLENCE = "domestic_violence", _("Survivor of domestic violence")
+        OTHER = "other", _("Other")
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="circumstances"
+    )
+    centre = models.ForeignKey(Centre, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("circumstance"), max_length=32, choices=Kind.choices)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("circumstance")
+        verbose_name_plural = _("circumstances")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "kind"], name="circumstance_once_per_kind"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.get_kind_display())
+
+
+class Consent(models.Model):
+    """A consent she gave, for one purpose and one version of its text; revocable.
+
+    A new version or a renewed consent is a new row; revoking stamps `revoked_at`. The history
+    stays, as the personal-data law asks for a record of each consent.
+    """
+
+    class Kind(models.TextChoices):
+        DATA_PROCESSING = "data_processing", _("Processing of personal data")
+        PHOTOS = "photos", _("Photos")
+        STORY = "story", _("Publishing her story")
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="consents")
+    centre = models.ForeignKey(Centre, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("purpose"), max_length=24, choices=Kind.choices)
+    version = models.CharField(_("text version"), max_length=20)
+    granted_at = models.DateTimeField(_("given"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["kind", "-granted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "kind"],
+                condition=Q(revoked_at__isnull=True),
+                name="one_active_consent_per_purpose",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} v{self.version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class Child(models.Model):
+    class SupportLevel(models.TextChoices):
+        STANDARD = "standard", _("Standard")
+        HIGH = "high", _("High support")
+
+    class Need(models.TextChoices):
+        DOWN_SYNDROME = "down_syndrome", _("Down syndrome")
+        AUTISM = "autism", _("Autism")
+        CEREBRAL_PALSY = "cerebral_palsy", _("Cerebral palsy")
+        ADHD = "adhd", _("ADHD")
+        HEARING = "hearing", _("Hearing impairment")
+        VISION = "vision", _("Visual impairment")
+        SPEECH_DELAY = "speech_delay", _("Speech delay")
+        EPILEPSY = "epilepsy", _("Epilepsy")
+        OTHER = "other", _("Other")
+
+    class Communication(models.TextChoices):
+        VERBAL = "verbal", _("Speaks")
+        LIMITED = "limited", _("A few words or gestures")
+        NON_VERBAL = "non_verbal", _("Non-verbal")
+
+    class Diet(models.TextChoices):
+        GLUTEN_FREE = "gluten_free", _("Gluten-free")
+        LACTOSE_FREE = "lactose_free", _("Lactose-free")
+        NUT_FREE = "nut_free", _("No nuts")
+        SUGAR_FREE = "sugar_free", _("No sugar")
+        VEGETARIAN = "vegetarian", _("Vegetarian")
+        HALAL = "halal", _("Halal")
+
+    parent = models.ForeignKey(
+        Participant, verbose_name=_("mother"), on_delete=models.CASCADE, related_name="children"
+    )
+    centre = models.ForeignKey(Centre, on_delete=models.PROTECT, related_name="children")
+    given_name = models.CharField(_("given name"), max_length=80)
+    family_name = models.CharField(_("family name"), max_length=80, blank=True)
+    birth_date = models.DateField(_("birth date"))
+
+    # The needs card: in front of the tutor at check-in. Sensitive (medical).
+    support_level = models.CharField(
+        _("support level"),
+        max_length=16,
+        choices=SupportLevel.choices,
+        default=SupportLevel.STANDARD,
+    )
+    support_needs = models.JSONField(_("support needs"), default=list, blank=True)
+    communication = models.CharField(
+        _("communication"),
+        max_length=16,
+        choices=Communication.choices,
+        default=Communication.VERBAL,
+    )
+    communication_notes = models.TextField(
+        _("how to communicate"), blank=True, help_text=_("Signs, cards, words that calm.")
+    )
+    diet = models.JSONField(_("diet"), default=list, blank=True)
+    allergies = models.TextField(_("allergies"), blank=True)
+    medication = models.TextField(_("medication"), blank=True)
+    medical_notes = models.TextField(_("medical notes"), blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("child")
+        verbose_name_plural = _("children")
+        ordering = ["birth_date", "given_name", "id"]
+
+    def __str__(self) -> str:
+        return " ".join(p for p in (self.given_name, self.family_name) if p)
+
+    def support_needs_labels(self) -> list[str]:
+        return _labels(self.Need, self.support_needs)
+
+    def diet_labels(self) -> list[str]:
+        return _labels(self.Diet, self.diet)
+
+    def clean(self) -> None:
+        errors: dict[str, list[Any]] = {}
+        if self.birth_date and self.birth_date > timezone.localdate():
+            errors["birth_date"] = [_("The birth date cannot be in the future.")]
+        for name, allowed in (("support_needs", self.Need.values), ("diet", self.Diet.values)):
+            unknown = set(getattr(self, name) or []) - set(allowed)
+            if unknown:
+                errors[name] = [
+                    _("Unknown value: %(names)s.") % {"names": ", ".join(sorted(unknown))}
+                ]
+        if errors:
+            raise ValidationError(errors)
+
+
+class ChildAdult(models.Model):
+    """An adult around a child: authorised to collect them, or restricted (never to receive)."""
+
+    class Relation(models.TextChoices):
+        MOTHER = "mother", _("Mother")
+        FATHER = "father", _("Father")
+        GRANDMOTHER = "grandmother", _("Grandmother")
+        GRANDFATHER = "grandfather", _("Grandfather")
+        AUNT = "aunt", _("Aunt")
+        UNCLE = "uncle", _("Uncle")
+        SIBLING = "sibling", _("Adult sibling")
+        NANNY = "nanny", _("Nanny")
+        OTHER = "other", _("Other")
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="adults")
+    centre = models.ForeignKey(Centre, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("name"), max_length=160)
+    phone = models.CharField(_("phone"), max_length=12, blank=True)
+    relation = models.CharField(_("relation"), max_length=16, choices=Relation.choices)
+    authorised = models.BooleanField(
+        _("may collect the child"),
+        default=True,
+        help_text=_("Untick for a restricted adult who must never receive the child."),
+    )
+    note = models.TextField(
+        _("note"), blank=True, help_text=_("For a restricted adult: the court order, if any.")
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("adult")
+        verbose_name_plural = _("adults")
+        ordering = ["-authorised", "name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean_fields(self, exclude: Any = None) -> None:
+        self.name = " ".join((self.name or "").split())
+        errors: dict[str, list[str]] = {}
+        if self.phone:
+            try:
+                self.phone = normalise_phone(self.phone)
+            except ValidationError as exc:
+                errors["phone"] = exc.messages
+        try:
+            super().clean_fields(exclude=set(exclude or ()) | set(errors))
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,45 @@
+"""Reads for the participant pages and the API: scoped, searched, with constant queries."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
+
+from mamapro.core import permissions as perms
+from mamapro.core.models import User
+from mamapro.core.text import fold
+from mamapro.people.models import Participant
+
+
+def search_participants(
+    user: User | AnonymousUser, query: str = "", *, centre_id: int | None = None
+) -> QuerySet[Participant]:
+    """Participants the user may see, matching every word of `query` in any name or phone.
+
+    Matching uses the folded search key (see core.text), so it is case-insensitive for Kazakh
+    and Russian letters identically on SQLite and PostgreSQL.
+    """
+    qs = perms.scope(
+        Participant.objects.select_related("centre"),
+        user,
+        perms.PARTICIPANT_VIEW,
+        only_centre=centre_id,
+    )
+    words = fold(query).split()[:6]
+    for word in words:
+        digits = "".join(ch for ch in word if ch.isdigit())
+        if digits and len(digits) == len(word.lstrip("+")):
+            # A phone fragment: "8701..." is stored "+7701...", so drop a leading 8.
+            word = digits[1:] if len(digits) >= 4 and digits[0] == "8" else digits
+        qs = qs.filter(search_key__contains=word)
+    qs = qs.annotate(children_count=Count("children"))
+    if words:
+        # Any part of a name matches; names that start with the first word come first.
+        qs = qs.annotate(
+            rank=Case(
+                When(search_key__contains=" " + words[0], then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        ).order_by("rank", "family_name", "given_name", "id")
+    return qs

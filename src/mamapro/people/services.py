@@ -1,0 +1,296 @@
+"""State changes for participants, children, their adults and consents.
+
+One function per action, one transaction each, an audit entry with every change. Views, the
+API, the admin and the demo loader all call these, so the rules hold on every path. Input
+problems raise Django's ValidationError keyed by field name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from mamapro.centres.models import Centre
+from mamapro.core import audit
+from mamapro.core.models import AuditEntry, User
+from mamapro.people.models import Child, ChildAdult, Circumstance, Consent, Participant
+
+PARTICIPANT_FIELDS = (
+    "given_name",
+    "family_name",
+    "patronymic",
+    "latin_name",
+    "phone",
+    "email",
+    "language",
+    "region",
+    "status",
+    "iin",
+    "address",
+    "contact_channels",
+    "safe_hours_from",
+    "safe_hours_to",
+    "do_not_call",
+    "address_hidden",
+    "safe_contact_note",
+)
+CHILD_FIELDS = (
+    "given_name",
+    "family_name",
+    "birth_date",
+    "support_level",
+    "support_needs",
+    "communication",
+    "communication_notes",
+    "diet",
+    "allergies",
+    "medication",
+    "medical_notes",
+)
+ADULT_FIELDS = ("name", "phone", "relation", "authorised", "note")
+
+
+def _apply(obj: models.Model, data: Mapping[str, Any], allowed: Iterable[str]) -> dict[str, Any]:
+    """Set the allowed fields from `data`; return their values from before."""
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise ValidationError({name: _("This field cannot be set here.") for name in unknown})
+    before = {name: getattr(obj, name) for name in data}
+    for name, value in data.items():
+        setattr(obj, name, value)
+    return before
+
+
+def _changed(obj: models.Model, before: Mapping[str, Any]) -> set[str]:
+    """Fields whose cleaned value differs from before ('8 701…' and '+7701…' are the same)."""
+    return {name for name, old in before.items() if getattr(obj, name) != old}
+
+
+def _check_participant_unique(participant: Participant) -> None:
+    others = Participant.objects.exclude(pk=participant.pk)
+    errors: dict[str, str] = {}
+    if (
+        participant.phone
+        and others.filter(centre=participant.centre_id, phone=participant.phone).exists()
+    ):
+        errors["phone"] = _("A participant with this phone is already registered at this centre.")
+    if participant.iin and others.filter(iin=participant.iin).exists():
+        errors["iin"] = _("A participant with this IIN is already registered.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _save_participant(participant: Participant) -> None:
+    participant.full_clean(validate_constraints=False)
+    _check_participant_unique(participant)
+    try:
+        with transaction.atomic():
+            participant.save()
+    except IntegrityError:
+        # Two coordinators saved the same phone in the same instant: the constraint decided.
+        _check_participant_unique(participant)
+        raise
+
+
+def _set_circumstances(participant: Participant, kinds: Iterable[str]) -> bool:
+    wanted = set(kinds)
+    unknown = wanted - set(Circumstance.Kind.values)
+    if unknown:
+        raise ValidationError(
+            {
+                "circumstances": _("Unknown circumstance: %(names)s.")
+                % {"names": ", ".join(sorted(unknown))}
+            }
+        )
+    have = set(participant.circumstances.values_list("kind", flat=True))
+    if wanted == have:
+        return False
+    participant.circumstances.filter(kind__in=have - wanted).delete()
+    Circumstance.objects.bulk_create(
+        Circumstance(participant=participant, centre_id=participant.centre_id, kind=kind)
+        for kind in sorted(wanted - have)
+    )
+    return True
+
+
+def _set_eligibility(participant: Participant, verified: bool, actor: User | None) -> bool:
+    if participant.eligibility_verified == verified:
+        return False
+    participant.eligibility_verified = verified
+    participant.eligibility_verified_by = actor if verified else None
+    participant.eligibility_verified_at = timezone.now() if verified else None
+    return True
+
+
+@transaction.atomic
+def create_participant(
+    *,
+    centre: Centre,
+    data: Mapping[str, Any],
+    circumstances: Iterable[str] = (),
+    eligibility_verified: bool = False,
+    actor: User | None = None,
+) -> Participant:
+    participant = Participant(centre=centre)
+    _apply(participant, data, PARTICIPANT_FIELDS)
+    changed = {name for name, value in data.items() if value not in ("", None, [], False)}
+    if eligibility_verified:
+        _set_eligibility(participant, True, actor)
+        changed.add("eligibility_verified")
+    _save_participant(participant)
+    if _set_circumstances(participant, circumstances):
+        changed.add("circumstances")
+    audit.record(AuditEntry.Action.CREATE, participant, fields=changed, actor=actor)
+    return participant
+
+
+@transaction.atomic
+def update_participant(
+    participant: Participant,
+    *,
+    data: Mapping[str, Any],
+    circumstances: Iterable[str] | None = None,
+    eligibility_verified: bool | None = None,
+    actor: User | None = None,
+) -> Participant:
+    # Lock the row: two coordinators editing her at once must not interleave.
+    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    before = _apply(participant, data, PARTICIPANT_FIELDS)
+    participant.full_clean(validate_constraints=False)
+    changed = _changed(participant, before)
+    if eligibility_verified is not None and _set_eligibility(
+        participant, eligibility_verified, actor
+    ):
+        changed.add("eligibility_verified")
+    if changed:
+        _save_participant(participant)
+    if circumstances is not None and _set_circumstances(participant, circumstances):
+        changed.add("circumstances")
+    if changed:
+        audit.record(AuditEntry.Action.UPDATE, participant, fields=changed, actor=actor)
+    return participant
+
+
+def _save_child(child: Child) -> None:
+    child.full_clean()
+    child.save()
+
+
+@transaction.atomic
+def add_child(parent: Participant, *, data: Mapping[str, Any], actor: User | None = None) -> Child:
+    child = Child(parent=parent, centre_id=parent.centre_id)
+    if not data.get("family_name"):
+        data = {**data, "family_name": parent.family_name}
+    _apply(child, data, CHILD_FIELDS)
+    _save_child(child)
+    audit.record(AuditEntry.Action.CREATE, child, fields=data.keys(), actor=actor)
+    return child
+
+
+@transaction.atomic
+def update_child(child: Child, *, data: Mapping[str, Any], actor: User | None = None) -> Child:
+    child = Child.objects.select_for_update().get(pk=child.pk)
+    before = _apply(child, data, CHILD_FIELDS)
+    child.full_clean()
+    changed = _changed(child, before)
+    if changed:
+        child.save()
+        audit.record(AuditEntry.Action.UPDATE, child, fields=changed, actor=actor)
+    return child
+
+
+@transaction.atomic
+def add_adult(child: Child, *, data: Mapping[str, Any], actor: User | None = None) -> ChildAdult:
+    adult = ChildAdult(child=child, centre_id=child.centre_id)
+    _apply(adult, data, ADULT_FIELDS)
+    adult.full_clean()
+    adult.save()
+    audit.record(
+        AuditEntry.Action.CREATE,
+        adult,
+        fields=data.keys(),
+        details={"child": child.pk, "authorised": adult.authorised},
+        actor=actor,
+    )
+    return adult
+
+
+@transaction.atomic
+def update_adult(
+    adult: ChildAdult, *, data: Mapping[str, Any], actor: User | None = None
+) -> ChildAdult:
+    adult = ChildAdult.objects.select_for_update().get(pk=adult.pk)
+    before = _apply(adult, data, ADULT_FIELDS)
+    adult.full_clean()
+    changed = _changed(adult, before)
+    if changed:
+        adult.save()
+        audit.record(
+            AuditEntry.Action.UPDATE,
+            adult,
+            fields=changed,
+            details={"child": adult.child_id, "authorised": adult.authorised},
+            actor=actor,
+        )
+    return adult
+
+
+@transaction.atomic
+def remove_adult(adult: ChildAdult, *, actor: User | None = None) -> None:
+    audit.record(
+        AuditEntry.Action.DELETE,
+        adult,
+        details={"child": adult.child_id, "authorised": adult.authorised},
+        actor=actor,
+    )
+    adult.delete()
+
+
+@transaction.atomic
+def record_consent(
+    participant: Participant, *, kind: str, version: str, actor: User | None = None
+) -> Consent:
+    if kind not in Consent.Kind.values:
+        raise ValidationError({"kind": _("Unknown consent purpose.")})
+    version = (version or "").strip()
+    if not version:
+        raise ValidationError({"version": _("Name the version of the consent text she agreed to.")})
+    now = timezone.now()
+    # A renewed consent replaces the active one of the same purpose; the history stays.
+    Consent.objects.filter(participant=participant, kind=kind, revoked_at__isnull=True).update(
+        revoked_at=now
+    )
+    consent = Consent.objects.create(
+        participant=participant,
+        centre_id=participant.centre_id,
+        kind=kind,
+        version=version,
+        granted_at=now,
+        recorded_by=actor,
+    )
+    audit.record(
+        AuditEntry.Action.CREATE, consent, details={"kind": kind, "version": version}, actor=actor
+    )
+    return consent
+
+
+@transaction.atomic
+def revoke_consent(consent: Consent, *, actor: User | None = None) -> Consent:
+    updated = Consent.objects.filter(pk=consent.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    consent.refresh_from_db()
+    if updated:
+        audit.record(
+            AuditEntry.Action.UPDATE,
+            consent,
+            fields=["revoked_at"],
+            details={"kind": consent.kind},
+            actor=actor,
+        )
+    return consent

@@ -1,0 +1,286 @@
+"""Staff pages for participants, their children and the adults around them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from mamapro.centres.context import current_centre_id
+from mamapro.centres.models import Centre
+from mamapro.core import audit
+from mamapro.core import permissions as perms
+from mamapro.people import services
+from mamapro.people.forms import AdultForm, ChildForm, ConsentForm, ParticipantForm
+from mamapro.people.models import Child, ChildAdult, Consent, Participant
+from mamapro.people.queries import search_participants
+from mamapro.people.visibility import child_access, participant_access
+
+
+def _participant(request: HttpRequest, pk: int, capability: str) -> Participant:
+    return perms.get_for_user(
+        Participant.objects.select_related("centre"), request.user, capability, pk=pk
+    )
+
+
+def _child(request: HttpRequest, pk: int, capability: str) -> Child:
+    return perms.get_for_user(
+        Child.objects.select_related("parent", "centre"), request.user, capability, pk=pk
+    )
+
+
+@perms.rule(perms.PARTICIPANT_VIEW)
+def participant_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:100]
+    centre_id = current_centre_id(request)
+    paginator = Paginator(
+        search_participants(request.user, query, centre_id=centre_id), settings.PAGE_SIZE
+    )
+    page = paginator.get_page(request.GET.get("page"))
+    me = perms.principal(request.user)
+    rows = [(p, me.can(perms.PARTICIPANT_VIEW_CONTACT, p.centre_id)) for p in page.object_list]
+    context = {
+        "page": page,
+        "rows": rows,
+        "query": query,
+        "show_centre": centre_id is None and me.member_centre_ids() != {centre_id},
+        "can_create": me.can(perms.PARTICIPANT_EDIT),
+    }
+    template = (
+        "people/_participant_results.html"
+        if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "results"
+        else "people/participant_list.html"
+    )
+    return render(request, template, context)
+
+
+def _edit_centres(request: HttpRequest) -> list[Centre]:
+    return list(
+        perms.scope(
+            Centre.objects.filter(is_active=True),
+            request.user,
+            perms.PARTICIPANT_EDIT,
+            centre_field="id",
+        )
+    )
+
+
+@perms.rule(perms.PARTICIPANT_EDIT)
+def participant_create(request: HttpRequest) -> HttpResponse:
+    centres = _edit_centres(request)
+    chosen = current_centre_id(request)
+    if chosen is not None:
+        centres = [c for c in centres if c.id == chosen] or centres
+    form = ParticipantForm(request.POST or None, centres=centres)
+    if request.method == "POST" and form.is_valid():
+        centre = form.cleaned_data["centre"]
+        perms.require(request.user, perms.PARTICIPANT_EDIT, centre.id)
+        try:
+            participant = services.create_participant(
+                centre=centre,
+                data=form.service_data(),
+                circumstances=form.cleaned_data["circumstances"],
+                eligibility_verified=form.cleaned_data["eligibility_verified"],
+                actor=request.user,  # type: ignore[arg-type]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request, _("%(name)s is registered.") % {"name": participant.full_name}
+            )
+            return HttpResponseRedirect(reverse("people:participant_detail", args=[participant.pk]))
+    return render(request, "people/participant_form.html", {"form": form, "participant": None})
+
+
+@perms.rule(perms.PARTICIPANT_EDIT)
+def participant_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    participant = _participant(request, pk, perms.PARTICIPANT_EDIT)
+    form = ParticipantForm(request.POST or None, instance=participant, centres=[participant.centre])
+    if request.method == "POST" and form.is_valid():
+        verify = form.cleaned_data["eligibility_verified"]
+        if verify != participant.eligibility_verified:
+            perms.require(request.user, perms.PARTICIPANT_VERIFY, participant.centre_id)
+        try:
+            services.update_participant(
+                participant,
+                data=form.service_data(),
+                circumstances=form.cleaned_data["circumstances"],
+                eligibility_verified=verify,
+                actor=request.user,  # type: ignore[arg-type]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Changes saved."))
+            return HttpResponseRedirect(reverse("people:participant_detail", args=[pk]))
+    elif request.method == "GET":
+        # The edit form shows her sensitive fields: that is a read, and it is audited.
+        access = participant_access(request.user, participant.centre_id)
+        audit.record_reads([(participant, access.sensitive_fields(participant))])
+    return render(
+        request, "people/participant_form.html", {"form": form, "participant": participant}
+    )
+
+
+@perms.rule(perms.PARTICIPANT_VIEW)
+def participant_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    participant = _participant(request, pk, perms.PARTICIPANT_VIEW)
+    access = participant_access(request.user, participant.centre_id)
+    context: dict[str, Any] = {"p": participant, "access": access}
+    reads: list[tuple[Any, tuple[str, ...]]] = [(participant, access.sensitive_fields(participant))]
+    if access.sensitive:
+        context["circumstances"] = list(participant.circumstances.all())
+        context["consents"] = list(participant.consents.all())
+        context["consent_form"] = ConsentForm()
+    if access.children:
+        cards = child_access(request.user, participant.centre_id)
+        adults = (
+            ChildAdult.objects.all()
+            if cards.restricted_adults
+            else ChildAdult.objects.filter(authorised=True)
+        )
+        children = list(participant.children.prefetch_related(Prefetch("adults", queryset=adults)))
+        context["children"] = children
+        context["cards"] = cards
+        reads += [(child, cards.sensitive_fields()) for child in children]
+    audit.record_reads(reads)
+    return render(request, "people/participant_detail.html", context)
+
+
+@perms.rule(perms.CHILD_VIEW)
+def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    child = _child(request, pk, perms.CHILD_VIEW)
+    cards = child_access(request.user, child)
+    adults = child.adults.all() if cards.restricted_adults else child.adults.filter(authorised=True)
+    audit.record_reads([(child, cards.sensitive_fields())])
+    return render(
+        request,
+        "people/child_detail.html",
+        {"child": child, "cards": cards, "adults": list(adults)},
+    )
+
+
+@perms.rule(perms.CHILD_EDIT)
+def child_create(request: HttpRequest, pk: int) -> HttpResponse:
+    parent = _participant(request, pk, perms.CHILD_EDIT)
+    form = ChildForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            child = services.add_child(parent, data=form.service_data(), actor=request.user)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("%(name)s is added.") % {"name": child})
+            return HttpResponseRedirect(reverse("people:child_detail", args=[child.pk]))
+    return render(
+        request, "people/child_form.html", {"form": form, "parent": parent, "child": None}
+    )
+
+
+@perms.rule(perms.CHILD_EDIT)
+def child_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    child = _child(request, pk, perms.CHILD_EDIT)
+    form = ChildForm(request.POST or None, instance=child)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_child(child, data=form.service_data(), actor=request.user)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Changes saved."))
+            return HttpResponseRedirect(reverse("people:child_detail", args=[pk]))
+    elif request.method == "GET":
+        audit.record_reads([(child, child_access(request.user, child).sensitive_fields())])
+    return render(
+        request, "people/child_form.html", {"form": form, "parent": child.parent, "child": child}
+    )
+
+
+@perms.rule(perms.CHILD_ADULTS_EDIT)
+def adult_create(request: HttpRequest, pk: int) -> HttpResponse:
+    child = _child(request, pk, perms.CHILD_ADULTS_EDIT)
+    form = AdultForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_adult(child, data=form.service_data(), actor=request.user)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Adult added."))
+            return HttpResponseRedirect(reverse("people:child_detail", args=[pk]))
+    return render(request, "people/adult_form.html", {"form": form, "child": child, "adult": None})
+
+
+@perms.rule(perms.CHILD_ADULTS_EDIT)
+def adult_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    adult = perms.get_for_user(
+        ChildAdult.objects.select_related("child"), request.user, perms.CHILD_ADULTS_EDIT, pk=pk
+    )
+    form = AdultForm(request.POST or None, instance=adult)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_adult(adult, data=form.service_data(), actor=request.user)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Changes saved."))
+            return HttpResponseRedirect(reverse("people:child_detail", args=[adult.child_id]))
+    elif request.method == "GET":
+        audit.record_reads([(adult.child, ("restricted_adults",) if not adult.authorised else ())])
+    return render(
+        request, "people/adult_form.html", {"form": form, "child": adult.child, "adult": adult}
+    )
+
+
+@perms.rule(perms.CHILD_ADULTS_EDIT)
+@require_POST
+def adult_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    adult = perms.get_for_user(
+        ChildAdult.objects.all(), request.user, perms.CHILD_ADULTS_EDIT, pk=pk
+    )
+    child_id = adult.child_id
+    services.remove_adult(adult, actor=request.user)  # type: ignore[arg-type]
+    messages.success(request, _("Adult removed."))
+    return HttpResponseRedirect(reverse("people:child_detail", args=[child_id]))
+
+
+@perms.rule(perms.PARTICIPANT_EDIT)
+@require_POST
+def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
+    participant = _participant(request, pk, perms.PARTICIPANT_EDIT)
+    form = ConsentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.record_consent(
+                participant,
+                kind=form.cleaned_data["kind"],
+                version=form.cleaned_data["version"],
+                actor=request.user,  # type: ignore[arg-type]
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Consent recorded."))
+    else:
+        for field, errors in form.errors.items():
+            messages.error(request, f"{form.fields[field].label}: {' '.join(map(str, errors))}")
+    return HttpResponseRedirect(reverse("people:participant_detail", args=[pk]))
+
+
+@perms.rule(perms.PARTICIPANT_EDIT)
+@require_POST
+def consent_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    consent = perms.get_for_user(Consent.objects.all(), request.user, perms.PARTICIPANT_EDIT, pk=pk)
+    services.revoke_consent(consent, actor=request.user)  # type: ignore[arg-type]
+    messages.success(request, _("Consent revoked."))
+    return HttpResponseRedirect(reverse("people:participant_detail", args=[consent.participant_id]))
