@@ -7,6 +7,7 @@ SECRET_KEY and ALLOWED_HOSTS; a bad value stops start-up with a message naming t
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -190,6 +191,9 @@ LANGUAGE_COOKIE_SECURE = HTTPS
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# WhiteNoise warns on every request when the collectstatic target is missing.
+with contextlib.suppress(OSError):
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Served by WhiteNoise straight from the source tree: no collectstatic step for the demo.
 WHITENOISE_USE_FINDERS = True

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from mamapro.centres.models import Centre
 from mamapro.core import audit
@@ -33,7 +33,7 @@ from mamapro.people.visibility import (
 router = Router(tags=["people"])
 
 Language = Literal["kk", "ru", "en"]
-Status = Literal["applicant", "resident", "alumna"]
+ParticipantStatus = Literal["applicant", "resident", "alumna"]
 CircumstanceKind = Literal["special_needs_child", "stay_at_home", "domestic_violence", "other"]
 Channel = Literal["call", "sms", "whatsapp", "telegram", "email"]
 SupportLevel = Literal["standard", "high"]
@@ -95,7 +95,7 @@ class ParticipantIn(Schema):
     email: str = Field("", max_length=254)
     language: Language = "ru"
     region: str = ""
-    status: Status = "applicant"
+    status: ParticipantStatus = "applicant"
     iin: str | None = Field(None, max_length=20)
     address: str = Field("", max_length=2000)
     circumstances: list[CircumstanceKind] = Field(default_factory=list)
@@ -117,7 +117,7 @@ class ParticipantPatch(Schema):
     email: str | None = Field(None, max_length=254)
     language: Language | None = None
     region: str | None = None
-    status: Status | None = None
+    status: ParticipantStatus | None = None
     iin: str | None = Field(None, max_length=20)
     address: str | None = Field(None, max_length=2000)
     circumstances: list[CircumstanceKind] | None = None
@@ -197,7 +197,7 @@ def _centre_for(request: HttpRequest, centre_id: int, capability: str) -> Centre
 
 @router.post("/participants", response={201: ParticipantOut}, exclude_unset=True)
 @perms.rule(perms.PARTICIPANT_EDIT)
-def create_participant(request: HttpRequest, payload: ParticipantIn) -> tuple[int, dict[str, Any]]:
+def create_participant(request: HttpRequest, payload: ParticipantIn) -> Status[dict[str, Any]]:
     centre = _centre_for(request, payload.centre, perms.PARTICIPANT_EDIT)
     data = payload.dict()
     data.pop("centre")
@@ -213,7 +213,7 @@ def create_participant(request: HttpRequest, payload: ParticipantIn) -> tuple[in
         actor=request.user,  # type: ignore[arg-type]
     )
     fresh = _with_circumstances(Participant.objects.filter(pk=participant.pk)).get()
-    return 201, _respond_participants(request, [fresh])[0]
+    return Status(201, _respond_participants(request, [fresh])[0])
 
 
 def _visible_participant(request: HttpRequest, pk: int, capability: str) -> Participant:
@@ -359,7 +359,7 @@ def list_children(request: HttpRequest, filters: Query[ChildFilters]) -> dict[st
 
 @router.post("/children", response={201: ChildOut}, exclude_unset=True)
 @perms.rule(perms.CHILD_EDIT)
-def create_child(request: HttpRequest, payload: ChildIn) -> tuple[int, dict[str, Any]]:
+def create_child(request: HttpRequest, payload: ChildIn) -> Status[dict[str, Any]]:
     parent = (
         perms.scope(Participant.objects.all(), request.user, perms.PARTICIPANT_VIEW)
         .filter(pk=payload.parent)
@@ -371,7 +371,7 @@ def create_child(request: HttpRequest, payload: ChildIn) -> tuple[int, dict[str,
     data = payload.dict()
     data.pop("parent")
     child = services.add_child(parent, data=data, actor=request.user)  # type: ignore[arg-type]
-    return 201, _respond_children(request, [child])[0]
+    return Status(201, _respond_children(request, [child])[0])
 
 
 @router.get("/children/{child_id}", response=ChildOut, exclude_unset=True)
@@ -460,14 +460,12 @@ def list_adults(request: HttpRequest, child_id: int) -> dict[str, Any]:
 
 @router.post("/children/{child_id}/adults", response={201: AdultOut}, exclude_unset=True)
 @perms.rule(perms.CHILD_ADULTS_EDIT)
-def create_adult(
-    request: HttpRequest, child_id: int, payload: AdultIn
-) -> tuple[int, dict[str, Any]]:
+def create_adult(request: HttpRequest, child_id: int, payload: AdultIn) -> Status[dict[str, Any]]:
     child = perms.get_for_user(
         Child.objects.all(), request.user, perms.CHILD_ADULTS_EDIT, pk=child_id
     )
     adult = services.add_adult(child, data=payload.dict(), actor=request.user)  # type: ignore[arg-type]
-    return 201, adult_out(adult, child_access(request.user, child))
+    return Status(201, adult_out(adult, child_access(request.user, child)))
 
 
 @router.patch("/adults/{adult_id}", response=AdultOut, exclude_unset=True)
@@ -483,9 +481,9 @@ def update_adult(request: HttpRequest, adult_id: int, payload: AdultPatch) -> di
 
 @router.delete("/adults/{adult_id}", response={204: None})
 @perms.rule(perms.CHILD_ADULTS_EDIT)
-def delete_adult(request: HttpRequest, adult_id: int) -> tuple[int, None]:
+def delete_adult(request: HttpRequest, adult_id: int) -> Status[None]:
     adult = perms.get_for_user(
         ChildAdult.objects.all(), request.user, perms.CHILD_ADULTS_EDIT, pk=adult_id
     )
     services.remove_adult(adult, actor=request.user)  # type: ignore[arg-type]
-    return 204, None
+    return Status(204, None)

@@ -15,6 +15,7 @@ from mamapro.people.models import (
     Participant,
 )
 from mamapro.people.services import ADULT_FIELDS, CHILD_FIELDS, PARTICIPANT_FIELDS
+from mamapro.people.validators import normalise_phone, validate_iin
 
 
 class ParticipantForm(forms.ModelForm[Participant]):
@@ -76,8 +77,16 @@ class ParticipantForm(forms.ModelForm[Participant]):
             self.fields["centre"].initial = centres[0]
             self.fields["centre"].widget = forms.HiddenInput()
 
+    # The same checks the model runs, here too so that every field's message shows at once.
+    def clean_phone(self) -> str:
+        return normalise_phone(self.cleaned_data["phone"])
+
+    def clean_iin(self) -> str:
+        raw = self.cleaned_data.get("iin") or ""
+        return validate_iin(raw) if raw.strip() else ""
+
     def _post_clean(self) -> None:
-        # Model validation (and normalisation) runs once, in the service.
+        # Model validation (uniqueness, cross-field rules) runs in the service.
         pass
 
     def service_data(self) -> dict[str, Any]:
@@ -130,6 +139,10 @@ class AdultForm(forms.ModelForm[ChildAdult]):
         widgets = {
             "note": forms.Textarea(attrs={"rows": 2}),
         }
+
+    def clean_phone(self) -> str:
+        raw = self.cleaned_data.get("phone") or ""
+        return normalise_phone(raw) if raw.strip() else ""
 
     def _post_clean(self) -> None:
         pass

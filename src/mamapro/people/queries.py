@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
 
@@ -9,6 +11,8 @@ from mamapro.core import permissions as perms
 from mamapro.core.models import User
 from mamapro.core.text import fold
 from mamapro.people.models import Participant
+
+_PHONE_PUNCTUATION = re.compile(r"[\s()+\-.]")
 
 
 def search_participants(
@@ -25,12 +29,15 @@ def search_participants(
         perms.PARTICIPANT_VIEW,
         only_centre=centre_id,
     )
-    words = fold(query).split()[:6]
+    compact = _PHONE_PUNCTUATION.sub("", query)
+    if compact.isdigit():
+        # A phone, or part of one, typed any way: "8 747 555" is stored "+7747555…".
+        if compact.startswith("8") and len(compact) >= 7:
+            compact = "7" + compact[1:]
+        words = [compact]
+    else:
+        words = fold(query).split()[:6]
     for word in words:
-        digits = "".join(ch for ch in word if ch.isdigit())
-        if digits and len(digits) == len(word.lstrip("+")):
-            # A phone fragment: "8701..." is stored "+7701...", so drop a leading 8.
-            word = digits[1:] if len(digits) >= 4 and digits[0] == "8" else digits
         qs = qs.filter(search_key__contains=word)
     qs = qs.annotate(children_count=Count("children"))
     if words:
@@ -42,4 +49,6 @@ def search_participants(
                 output_field=IntegerField(),
             )
         ).order_by("rank", "family_name", "given_name", "id")
+    else:
+        qs = qs.order_by("family_name", "given_name", "id")
     return qs

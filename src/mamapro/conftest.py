@@ -1,0 +1,147 @@
+"""Shared fixtures: two centres, one persona per role, and people made through the services.
+
+Personas follow the centre they belong to: `coordinator` works in Almaty, `outsider` is the
+Astana coordinator (so every Almaty object must be a 404 for her).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from mamapro.centres.models import Centre, Membership, Room
+from mamapro.core.models import ApiToken, User
+from mamapro.core.permissions import Role
+from mamapro.core.regions import Region
+from mamapro.people import services
+from mamapro.people.models import Child, ChildAdult, Participant
+
+STAFF_ROLES = [r.value for r in Role]
+# Personas: every role at Almaty (the director spans all centres), plus the Astana
+# coordinator as the outsider to Almaty's data, and a signed-in account with no role.
+PERSONAS = [*STAFF_ROLES, "outsider", "norole"]
+
+
+@pytest.fixture
+def almaty(db: Any) -> Centre:
+    centre = Centre.objects.create(name="Mama Pro Алматы", city="Алматы", region=Region.ALMATY_CITY)
+    Room.objects.create(centre=centre, name="Аудитория 1", kind=Room.Kind.CLASSROOM, capacity=20)
+    return centre
+
+
+@pytest.fixture
+def astana(db: Any) -> Centre:
+    return Centre.objects.create(name="Mama Pro Астана", city="Астана", region=Region.ASTANA)
+
+
+@pytest.fixture
+def make_user(db: Any) -> Callable[..., User]:
+    def make(
+        username: str, role: str | None = None, centre: Centre | None = None, **extra: Any
+    ) -> User:
+        user = User.objects.create_user(username=username, password="a-long-test-password", **extra)
+        if role is not None:
+            Membership.objects.create(
+                user=user, role=role, centre=None if role == Role.DIRECTOR else centre
+            )
+        return user
+
+    return make
+
+
+@pytest.fixture
+def personas(almaty: Centre, astana: Centre, make_user: Callable[..., User]) -> dict[str, User]:
+    users = {role: make_user(role, role, almaty) for role in STAFF_ROLES}
+    users["outsider"] = make_user("outsider", Role.COORDINATOR, astana)
+    users["norole"] = make_user("norole")
+    return users
+
+
+@pytest.fixture
+def login(client: Client) -> Callable[[User], Client]:
+    def do(user: User) -> Client:
+        client.force_login(user)
+        return client
+
+    return do
+
+
+@pytest.fixture
+def token_for() -> Callable[[User], dict[str, str]]:
+    def make(user: User) -> dict[str, str]:
+        _token, raw = ApiToken.issue(user)
+        return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+    return make
+
+
+@pytest.fixture
+def make_participant(almaty: Centre) -> Callable[..., Participant]:
+    counter = iter(range(1000, 9999))
+
+    def make(
+        centre: Centre | None = None, *, circumstances: tuple[str, ...] = (), **data: Any
+    ) -> Participant:
+        fields = {
+            "given_name": "Айгүл",
+            "family_name": "Оспанова",
+            "phone": f"+7701555{next(counter):04d}",
+            "language": "kk",
+            **data,
+        }
+        return services.create_participant(
+            centre=centre or almaty, data=fields, circumstances=circumstances
+        )
+
+    return make
+
+
+@pytest.fixture
+def survivor(make_participant: Callable[..., Participant]) -> Participant:
+    """A DV survivor with an IIN, a hidden address and a child with a restricted father."""
+    return make_participant(
+        given_name="Әсел",
+        family_name="Қасымова",
+        iin="900215450007",
+        address="Алматы, мкр. 5, д. 12",
+        safe_contact_note="Только SMS по будням",
+        circumstances=("domestic_violence", "special_needs_child"),
+    )
+
+
+@pytest.fixture
+def child(survivor: Participant) -> Child:
+    kid = services.add_child(
+        survivor,
+        data={
+            "given_name": "Әлихан",
+            "birth_date": dt.date(2019, 5, 4),
+            "support_level": "high",
+            "support_needs": ["autism"],
+            "communication": "non_verbal",
+            "diet": ["gluten_free"],
+            "medication": "Депакин",
+        },
+    )
+    services.add_adult(
+        kid, data={"name": "Әсел Қасымова", "relation": "mother", "authorised": True}
+    )
+    services.add_adult(
+        kid,
+        data={
+            "name": "Ерлан Қасымов",
+            "relation": "father",
+            "authorised": False,
+            "note": "Protective order 123/2026",
+        },
+    )
+    return kid
+
+
+@pytest.fixture
+def restricted_adult(child: Child) -> ChildAdult:
+    return child.adults.get(authorised=False)

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import DatabaseError, connection, transaction
+
+from mamapro.core import audit
+from mamapro.core.models import AuditChainHead, AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def _entries(n: int) -> list[AuditEntry]:
+    return [audit.record(AuditEntry.Action.SYSTEM, details={"n": i}) for i in range(n)]
+
+
+def test_chain_links_each_entry_to_the_one_before() -> None:
+    first, second, third = _entries(3)
+    assert first.prev_hash == audit.GENESIS
+    assert second.prev_hash == first.entry_hash
+    assert third.prev_hash == second.entry_hash
+    assert [e.seq for e in (first, second, third)] == [1, 2, 3]
+    head = AuditChainHead.objects.get()
+    assert (head.seq, head.entry_hash) == (3, third.entry_hash)
+    assert audit.verify_chain().ok
+
+
+def test_entries_record_who_and_from_where(personas) -> None:
+    with audit.acting_as(personas["coordinator"], ip="10.1.2.3", via="web"):
+        entry = audit.record(
+            AuditEntry.Action.READ_SENSITIVE, personas["coordinator"], fields=["iin"]
+        )
+    entry = AuditEntry.objects.get(pk=entry.pk)
+    assert entry.actor == personas["coordinator"]
+    assert entry.ip == "10.1.2.3"
+    assert entry.via == "web"
+    assert entry.fields == ["iin"]
+
+
+def test_model_refuses_update_and_delete() -> None:
+    (entry,) = _entries(1)
+    with pytest.raises(PermissionError):
+        entry.save()
+    with pytest.raises(PermissionError):
+        entry.delete()
+    with pytest.raises(PermissionError):
+        AuditEntry.objects.filter(pk=entry.pk).update(action="login")
+    with pytest.raises(PermissionError):
+        AuditEntry.objects.all().delete()
+
+
+@pytest.mark.parametrize(
+    "sql", ["UPDATE core_auditentry SET action = 'x'", "DELETE FROM core_auditentry"]
+)
+def test_database_trigger_refuses_raw_update_and_delete(sql: str) -> None:
+    _entries(2)
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql)
+    assert AuditEntry.objects.count() == 2
+
+
+def _drop_triggers() -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Deferred foreign-key checks from this test's inserts must run before ALTER TABLE.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("ALTER TABLE core_auditentry DISABLE TRIGGER USER")
+        else:
+            cursor.execute("DROP TRIGGER core_auditentry_no_update")
+            cursor.execute("DROP TRIGGER core_auditentry_no_delete")
+
+
+@pytest.mark.parametrize(
+    ("tamper", "broken"),
+    [
+        ("UPDATE core_auditentry SET details = '{\"n\": 99}' WHERE seq = 3", 3),
+        ("UPDATE core_auditentry SET actor_name = 'someone' WHERE seq = 2", 2),
+        ("UPDATE core_auditentry SET at = at + INTERVAL '1 second' WHERE seq = 4", 4),
+        ("DELETE FROM core_auditentry WHERE seq = 2", 2),
+        ("DELETE FROM core_auditentry WHERE seq = 5", 5),
+    ],
+)
+def test_verify_names_the_first_tampered_entry(tamper: str, broken: int) -> None:
+    _entries(5)
+    _drop_triggers()
+    if connection.vendor == "sqlite":
+        tamper = tamper.replace("at + INTERVAL '1 second'", "datetime(at, '+1 second')")
+    with connection.cursor() as cursor:
+        cursor.execute(tamper)
+    result = audit.verify_chain()
+    assert not result.ok
+    assert result.broken_seq == broken
+    with pytest.raises(CommandError, match=f"broken at entry #{broken}"):
+        call_command("audit", "verify")
+
+
+def test_verify_command_reports_an_intact_chain(capsys: pytest.CaptureFixture[str]) -> None:
+    _entries(4)
+    call_command("audit", "verify")
+    assert "intact: 4 entries" in capsys.readouterr().out
+
+
+def test_record_reads_writes_one_entry_per_object_with_fields(personas) -> None:
+    users = [personas["trainer"], personas["tutor"]]
+    entries = audit.record_reads([(users[0], ["iin"]), (users[1], [])])
+    assert len(entries) == 1
+    assert entries[0].object_id == str(users[0].pk)

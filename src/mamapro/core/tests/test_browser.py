@@ -1,0 +1,161 @@
+"""A coordinator registers a woman from her phone, in a real browser.
+
+Drives Debian's Chromium (/usr/bin/chromium) through Playwright's sync API against
+pytest-django's live server, at a phone-sized viewport: log in through the real form, submit
+the registration form once with a bad phone (field-level error, nothing saved), then with a
+good one (saved, normalised, shown on her page).
+
+Without Chromium or Playwright the test is skipped with the reason; with CI=true it fails
+instead, so a CI image that lost its browser cannot pass silently.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from mamapro.core.models import User
+from mamapro.people.models import Participant
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+VIEWPORT = {"width": 390, "height": 844}
+PASSWORD = "a-long-test-password"
+ARTIFACTS = Path(__file__).resolve().parents[4] / "test-artifacts"
+
+
+def _unavailable() -> str | None:
+    """Why the browser cannot run here, or None when it can."""
+    if not CHROMIUM.is_file():
+        return f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError as exc:
+        return f"browser tests need the Python playwright package ({exc}); pip install -e '.[test]'"
+    return None
+
+
+def _skip_or_fail(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true and the browser test cannot run: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Page]:
+    reason = _unavailable()
+    if reason is not None:
+        _skip_or_fail(reason)
+    # Playwright's sync API keeps an event loop running in this thread, so Django's ORM calls
+    # made here (fixtures, assertions) would raise SynchronousOnlyOperation. Only this module,
+    # only for the test's duration.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            context = browser.new_context(viewport=VIEWPORT, is_mobile=True, has_touch=True)
+            tab = context.new_page()
+            tab.set_default_timeout(15_000)
+            tab.set_default_navigation_timeout(20_000)
+            yield tab
+        finally:
+            browser.close()
+
+
+def _screenshot_on_failure(page: Page, name: str) -> None:
+    try:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    except Exception:  # noqa: S110 (best effort: never hide the real failure)
+        pass
+
+
+def _no_horizontal_overflow(page: Page) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= VIEWPORT["width"], f"{page.url} is {width}px wide at a 390px viewport"
+
+
+def test_coordinator_registers_participant_on_a_phone(
+    page: Page, live_server: Any, personas: dict[str, User]
+) -> None:
+    from playwright.sync_api import expect
+
+    coordinator = personas["coordinator"]
+    # English interface: the field error is asserted word for word.
+    coordinator.language = "en"
+    coordinator.save(update_fields=["language"])
+    base = live_server.url
+    try:
+        # Log in through the real form, then take the home page's "Register" tile.
+        page.goto(f"{base}/login/")
+        page.fill("#id_username", coordinator.username)
+        page.fill("#id_password", PASSWORD)
+        page.click("main form button[type=submit]")
+        expect(page).to_have_url(f"{base}/")
+        expect(page.locator("#language-switch")).to_have_value("en")
+        _no_horizontal_overflow(page)
+        page.click('main a.tile[href="/participants/new/"]')
+        expect(page).to_have_url(f"{base}/participants/new/")
+        expect(page.locator("#id_given_name")).to_be_visible()
+        _no_horizontal_overflow(page)
+
+        # A phone with one digit missing: the error sits under the phone field; nothing saved.
+        page.fill("#id_given_name", "Әлия")
+        page.fill("#id_family_name", "Қожахметова")
+        page.fill("#id_phone", "8 701 555 12 3")
+        page.click("main form.form button[type=submit]")
+        phone_field = page.locator(".field", has=page.locator("#id_phone"))
+        error = phone_field.locator("#id_phone_error")
+        expect(error).to_be_visible()
+        expect(error).to_have_text("A phone number has 10 digits after +7, e.g. +7 701 123 45 67.")
+        expect(phone_field).to_have_class(re.compile(r"\bhas-error\b"))
+        expect(page.locator("main [role=alert]")).to_be_visible()
+        # Next to the field: right under the input, not elsewhere on the page.
+        box_input = page.locator("#id_phone").bounding_box()
+        box_error = error.bounding_box()
+        assert box_input is not None and box_error is not None
+        assert 0 <= box_error["y"] - (box_input["y"] + box_input["height"]) <= 80
+        # What she typed is still there.
+        expect(page.locator("#id_given_name")).to_have_value("Әлия")
+        expect(page.locator("#id_family_name")).to_have_value("Қожахметова")
+        _no_horizontal_overflow(page)
+        assert not Participant.objects.exists()
+
+        # Now the number as people say it.
+        page.fill("#id_phone", "8 701 555 12 34")
+        page.click("main form.form button[type=submit]")
+        expect(page).to_have_url(re.compile(r"/participants/\d+/$"))
+        expect(page.locator("main h1")).to_contain_text("Әлия")
+        expect(page.locator("main h1")).to_contain_text("Қожахметова")
+        expect(page.locator("main")).to_contain_text("+77015551234")
+        _no_horizontal_overflow(page)
+
+        participant = Participant.objects.get()
+        assert (participant.given_name, participant.family_name) == ("Әлия", "Қожахметова")
+        assert participant.phone == "+77015551234"
+        assert page.url == f"{base}/participants/{participant.pk}/"
+    except BaseException:
+        _screenshot_on_failure(page, "test_coordinator_registers_participant_on_a_phone")
+        raise

@@ -1,0 +1,94 @@
+"""Settings read from the environment fail loudly, naming the variable."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from mamapro.conf import env_bool, env_int, env_list
+
+
+def test_env_bool_accepts_the_usual_spellings(monkeypatch: pytest.MonkeyPatch) -> None:
+    for raw, expected in [("1", True), ("true", True), ("Yes", True), ("off", False), ("0", False)]:
+        monkeypatch.setenv("X_FLAG", raw)
+        assert env_bool("X_FLAG", not expected) is expected
+
+
+def test_env_bool_rejects_anything_else(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEBUG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="DEBUG='maybe' is not a boolean"):
+        env_bool("DEBUG", False)
+
+
+def test_env_int_and_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAGE_SIZE", "ten")
+    with pytest.raises(ImproperlyConfigured, match="PAGE_SIZE='ten' is not a whole number"):
+        env_int("PAGE_SIZE", 25)
+    monkeypatch.setenv("PAGE_SIZE", "2")
+    with pytest.raises(ImproperlyConfigured, match="below the minimum of 5"):
+        env_int("PAGE_SIZE", 25, minimum=5)
+    monkeypatch.setenv("ALLOWED_HOSTS", " a.kz, b.kz ,")
+    assert env_list("ALLOWED_HOSTS", []) == ["a.kz", "b.kz"]
+    monkeypatch.setenv("ALLOWED_HOSTS", " , ")
+    with pytest.raises(ImproperlyConfigured, match="ALLOWED_HOSTS is set but lists nothing"):
+        env_list("ALLOWED_HOSTS", [])
+
+
+def _load_settings(tmp_path, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {
+        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY", "DEBUG"}
+    }
+    clean.update(env, MAMAPRO_VAR_DIR=str(tmp_path))
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import mamapro.settings as s; print(s.DATABASES['default']['ENGINE'])",
+        ],
+        env=clean,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_secret_key_is_required_with_a_database_url(tmp_path) -> None:
+    result = _load_settings(tmp_path, DATABASE_URL="postgres://u@localhost/x")
+    assert result.returncode != 0
+    assert "SECRET_KEY is required when DATABASE_URL is set" in result.stderr
+
+
+def test_local_demo_generates_and_keeps_a_secret_key(tmp_path) -> None:
+    assert _load_settings(tmp_path).returncode == 0
+    key = (tmp_path / "secret_key").read_text()
+    assert len(key) >= 50
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+    assert _load_settings(tmp_path).returncode == 0
+    assert (tmp_path / "secret_key").read_text() == key
+
+
+def test_unsupported_database_url_names_the_problem(tmp_path) -> None:
+    result = _load_settings(tmp_path, DATABASE_URL="mysql://root@localhost/x", SECRET_KEY="k" * 40)
+    assert result.returncode != 0
+    assert "only PostgreSQL and SQLite are supported" in result.stderr
+
+
+def test_bad_debug_value_stops_start_up(tmp_path) -> None:
+    result = _load_settings(tmp_path, DEBUG="sometimes")
+    assert result.returncode != 0
+    assert "DEBUG='sometimes' is not a boolean" in result.stderr
+
+
+def test_sqlite_default_takes_the_write_lock_up_front(tmp_path) -> None:
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+        pytest.skip("the suite runs on PostgreSQL")
+    options = settings.DATABASES["default"]["OPTIONS"]
+    assert options["transaction_mode"] == "IMMEDIATE"
+    assert "journal_mode=WAL" in options["init_command"]
+    assert options["timeout"] >= 5

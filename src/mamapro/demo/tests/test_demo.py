@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from mamapro.centres.models import Centre, Membership
+from mamapro.core.audit import verify_chain
+from mamapro.core.models import User
+from mamapro.core.permissions import Role
+from mamapro.people.models import Child, ChildAdult, Circumstance, Participant
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_data_is_realistic_and_idempotent() -> None:
+    out = StringIO()
+    call_command("demo", "--no-serve", stdout=out)
+    assert "Mama Pro Centre: http://127.0.0.1:8000/" in out.getvalue()
+    counts = (Participant.objects.count(), Child.objects.count(), ChildAdult.objects.count())
+    assert 280 <= counts[0] <= 320
+    assert set(Centre.objects.values_list("city", flat=True)) == {"Алматы", "Астана"}
+    names = " ".join(Participant.objects.values_list("given_name", "family_name").values_list("family_name", flat=True))
+    names += " ".join(Participant.objects.values_list("given_name", flat=True))
+    for letter in "әғқңөұүһі":
+        assert letter in names.lower(), f"no name uses {letter}"
+    needs = set()
+    for child in Child.objects.all():
+        needs.update(child.support_needs)
+    assert {"down_syndrome", "autism"} <= needs
+    assert Child.objects.filter(communication="non_verbal").exists()
+    assert Child.objects.filter(diet__icontains="gluten_free").exists()
+    assert ChildAdult.objects.filter(authorised=False).exists()
+    assert Circumstance.objects.filter(kind="domestic_violence").exists()
+    logins = {"director", "coordinator", "coordinator-astana", "manager", "comms", "trainer", "tutor", "psychologist"}
+    assert logins <= set(User.objects.values_list("username", flat=True))
+    assert Membership.objects.get(user__username="director").centre is None
+    assert Membership.objects.get(user__username="coordinator-astana").centre.city == "Астана"
+    assert Membership.objects.get(user__username="tutor").role == Role.TUTOR
+    assert verify_chain().ok
+
+    out = StringIO()
+    call_command("demo", "--port", "8001", "--no-serve", stdout=out)
+    assert "new this run: 0 participants, 0 children" in out.getvalue()
+    assert (Participant.objects.count(), Child.objects.count(), ChildAdult.objects.count()) == counts
+
+
+def test_demo_port_is_checked() -> None:
+    with pytest.raises(SystemExit):
+        call_command("demo", "--port", "0", "--no-serve", stderr=StringIO())
