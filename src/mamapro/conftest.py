@@ -11,9 +11,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core.management.commands import flush
 from django.test import Client
+from django.utils import translation
 
 from mamapro.centres.models import Centre, Membership, Room
+from mamapro.core.dbguard import audit_unlocked
 from mamapro.core.models import ApiToken, User
 from mamapro.core.permissions import Role
 from mamapro.core.regions import Region
@@ -24,6 +27,27 @@ STAFF_ROLES = [r.value for r in Role]
 # Personas: every role at Almaty (the director spans all centres), plus the Astana
 # coordinator as the outsider to Almaty's data, and a signed-in account with no role.
 PERSONAS = [*STAFF_ROLES, "outsider", "norole"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _flush_may_empty_the_audit_log() -> Any:
+    """Transactional tests end with a flush; the append-only triggers would refuse it."""
+    original = flush.Command.handle
+
+    def handle(self: flush.Command, **options: Any) -> Any:
+        with audit_unlocked(options.get("database", "default")):
+            return original(self, **options)
+
+    flush.Command.handle = handle  # type: ignore[method-assign]
+    yield
+    flush.Command.handle = original  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Any:
+    """Messages outside a request are compared in English; pages choose their own language."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -51,6 +51,8 @@ def _database() -> dict[str, Any]:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(VAR_DIR / "mamapro.sqlite3"),
             "OPTIONS": _sqlite_options(),
+            # A file, not memory: concurrency tests need real parallel connections.
+            "TEST": {"NAME": str(VAR_DIR / "test_mamapro.sqlite3")},
         }
     try:
         config: dict[str, Any] = dict(dj_database_url.parse(DATABASE_URL, conn_max_age=60))
@@ -63,6 +65,7 @@ def _database() -> dict[str, Any]:
     if engine == "django.db.backends.sqlite3":
         config["OPTIONS"] = _sqlite_options()
         config["CONN_MAX_AGE"] = 0
+        config["TEST"] = {"NAME": str(VAR_DIR / "test_mamapro.sqlite3")}
     elif engine == "django.db.backends.postgresql":
         config["CONN_HEALTH_CHECKS"] = True
     else:

@@ -64,6 +64,41 @@ class Page(Schema, Generic[T]):
     count: int
 
 
+def _message(err: dict[str, Any]) -> str:
+    """A translated message for pydantic's common error types; its own text otherwise."""
+    kind = err.get("type", "")
+    ctx = err.get("ctx") or {}
+    if kind == "missing":
+        return _("This field is required.")
+    if kind == "string_too_short":
+        return _("This field cannot be empty.") if ctx.get("min_length") == 1 else _("Too short.")
+    if kind == "string_too_long":
+        return _("At most %(max)s characters.") % {"max": ctx.get("max_length")}
+    if kind in {"literal_error", "enum"}:
+        return _("Choose one of: %(expected)s.") % {"expected": ctx.get("expected", "")}
+    if kind in {"int_parsing", "int_type", "int_from_float"}:
+        return _("Enter a whole number.")
+    if kind in {"bool_parsing", "bool_type"}:
+        return _("Enter true or false.")
+    if kind.startswith("date"):
+        return _("Enter a real date as YYYY-MM-DD.")
+    if kind.startswith("time"):
+        return _("Enter a time as HH:MM.")
+    if kind == "list_type":
+        return _("Send a list.")
+    if kind in {"string_type"}:
+        return _("Send text.")
+    if kind == "greater_than_equal":
+        return _("Must be at least %(ge)s.") % {"ge": ctx.get("ge")}
+    if kind == "less_than_equal":
+        return _("Must be at most %(le)s.") % {"le": ctx.get("le")}
+    if kind in {"json_invalid"}:
+        return _("The request body is not valid JSON.")
+    if kind in {"model_attributes_type", "dict_type", "model_type"}:
+        return _("Send a JSON object.")
+    return str(err.get("msg", ""))
+
+
 def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
     # Ninja locates body errors as ("body", "payload", "phone"); keep the part a client sent.
     parts = [str(p) for p in loc if p not in ("body", "payload", "query", "path")]
@@ -88,7 +123,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(NinjaValidationError)
     def _invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
         errors = [
-            FieldError(field=_field_name(err.get("loc", ())), message=str(err.get("msg", "")))
+            FieldError(field=_field_name(err.get("loc", ())), message=_message(err))
             for err in exc.errors
         ]
         return validation_response(api, request, errors)

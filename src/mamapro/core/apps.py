@@ -8,4 +8,6 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from mamapro.core import signals  # noqa: F401 (connects the receivers)
+        from mamapro.core import dbguard, signals  # noqa: F401 (connects the receivers)
+
+        dbguard.install()

@@ -32,22 +32,23 @@ SEED = 20261123
 class Login:
     username: str
     role: str
-    centre: str | None
+    centres: tuple[str, ...]  # empty: the director's role spans all centres
     first_name: str
     last_name: str
     superuser: bool = False
 
 
 LOGINS = [
-    Login("director", Role.DIRECTOR, None, "Гүлнар", "Сейітова"),
-    Login("coordinator", Role.COORDINATOR, "Almaty", "Әсел", "Нұрланова"),
-    Login("coordinator-astana", Role.COORDINATOR, "Astana", "Динара", "Қасымова"),
-    Login("manager", Role.MANAGER, "Almaty", "Ольга", "Ким"),
-    Login("comms", Role.COMMS, "Almaty", "Аружан", "Бекова"),
-    Login("trainer", Role.TRAINER, "Almaty", "Салтанат", "Ахметова"),
-    Login("tutor", Role.TUTOR, "Almaty", "Мөлдір", "Оспанова"),
-    Login("psychologist", Role.PSYCHOLOGIST, "Almaty", "Елена", "Морозова"),
-    Login("admin", Role.DIRECTOR, None, "Админ", "", superuser=True),
+    Login("director", Role.DIRECTOR, (), "Гүлнар", "Сейітова"),
+    Login("coordinator", Role.COORDINATOR, ("Almaty",), "Әсел", "Нұрланова"),
+    Login("coordinator-astana", Role.COORDINATOR, ("Astana",), "Динара", "Қасымова"),
+    # The internal manager and the comms manager work for both centres.
+    Login("manager", Role.MANAGER, ("Almaty", "Astana"), "Ольга", "Ким"),
+    Login("comms", Role.COMMS, ("Almaty", "Astana"), "Аружан", "Бекова"),
+    Login("trainer", Role.TRAINER, ("Almaty",), "Салтанат", "Ахметова"),
+    Login("tutor", Role.TUTOR, ("Almaty",), "Мөлдір", "Оспанова"),
+    Login("psychologist", Role.PSYCHOLOGIST, ("Almaty",), "Елена", "Морозова"),
+    Login("admin", Role.DIRECTOR, (), "Админ", "", superuser=True),
 ]
 
 CENTRES = {
@@ -99,15 +100,8 @@ def _logins(centres: dict[str, Centre]) -> None:
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
-        centre = centres[login.centre] if login.centre else None
-        Membership.objects.get_or_create(user=user, centre=centre, defaults={"role": login.role})
-    # The internal manager and the comms manager work for both centres.
-    for username, role in (("manager", Role.MANAGER), ("comms", Role.COMMS)):
-        Membership.objects.get_or_create(
-            user=User.objects.get(username=username),
-            centre=centres["Astana"],
-            defaults={"role": role},
-        )
+        for centre in [centres[key] for key in login.centres] or [None]:
+            Membership.objects.get_or_create(user=user, centre=centre, defaults={"role": login.role})
 
 
 def _phone(rng: random.Random) -> str:

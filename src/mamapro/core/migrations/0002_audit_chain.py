@@ -1,8 +1,11 @@
 """The audit chain's head row, and database triggers that make the log append-only.
 
-The model refuses updates and deletes too, but a trigger also stops raw SQL and other
-programs; a tampered database then needs the trigger dropped first, and `audit verify` still
-names the first entry that no longer matches its hash.
+The model refuses updates and deletes too; the triggers also stop raw SQL and other programs.
+They can be unlocked for one connection (PostgreSQL: `SET mamapro.audit_unlocked = 'on'`;
+SQLite: the `mamapro_audit_locked()` function the app registers, see core.dbguard) so that
+the test suite can empty its database; anyone who unlocks them to change an entry is still
+caught by `audit verify`, which names the first entry that no longer matches its hash. On
+SQLite a connection that lacks the function cannot change the log at all.
 """
 
 from typing import Any
@@ -11,8 +14,10 @@ from django.db import migrations
 
 SQLITE = [
     """CREATE TRIGGER core_auditentry_no_update BEFORE UPDATE ON core_auditentry
+       WHEN mamapro_audit_locked()
        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;""",
     """CREATE TRIGGER core_auditentry_no_delete BEFORE DELETE ON core_auditentry
+       WHEN mamapro_audit_locked()
        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;""",
 ]
 SQLITE_DROP = [
@@ -21,7 +26,13 @@ SQLITE_DROP = [
 ]
 POSTGRES = [
     """CREATE OR REPLACE FUNCTION core_auditentry_append_only() RETURNS trigger AS $$
-       BEGIN RAISE EXCEPTION 'the audit log is append-only'; END; $$ LANGUAGE plpgsql;""",
+       BEGIN
+         IF current_setting('mamapro.audit_unlocked', true) = 'on' THEN
+           IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+           RETURN NEW;
+         END IF;
+         RAISE EXCEPTION 'the audit log is append-only';
+       END; $$ LANGUAGE plpgsql;""",
     """CREATE TRIGGER core_auditentry_no_change BEFORE UPDATE OR DELETE ON core_auditentry
        FOR EACH ROW EXECUTE FUNCTION core_auditentry_append_only();""",
     """CREATE TRIGGER core_auditentry_no_truncate BEFORE TRUNCATE ON core_auditentry

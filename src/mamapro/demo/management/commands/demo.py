@@ -35,7 +35,7 @@ class Command(BaseCommand):
         self.stdout.write(f"API docs:        {url}api/v1/docs")
         self.stdout.write(f"Logins (password for all: {DEMO_PASSWORD}):")
         for login in LOGINS:
-            where = login.centre or "all centres"
+            where = ", ".join(login.centres) or "all centres"
             extra = ", Django admin" if login.superuser else ""
             self.stdout.write(f"  {login.username:<20} {login.role} ({where}{extra})")
         self.stdout.write("")
