@@ -7,6 +7,7 @@ Astana coordinator (so every Almaty object must be a 404 for her).
 from __future__ import annotations
 
 import datetime as dt
+import gettext as gettext_module
 from collections.abc import Callable
 from typing import Any
 
@@ -14,14 +15,21 @@ import pytest
 from django.core.management.commands import flush
 from django.test import Client
 from django.utils import translation
+from django.utils.translation import trans_real
 
 from mamapro.centres.models import Centre, Membership, Room
+from mamapro.core.catalogues import compile_stale
 from mamapro.core.dbguard import audit_unlocked
 from mamapro.core.models import ApiToken, User
 from mamapro.core.permissions import Role
 from mamapro.core.regions import Region
 from mamapro.people import services
 from mamapro.people.models import Child, ChildAdult, Participant
+
+# Direct `pytest` runs get fresh catalogues too (`./mamapro test` compiles them before).
+if compile_stale():
+    gettext_module._translations.clear()  # type: ignore[attr-defined]
+    trans_real._translations = {}  # type: ignore[attr-defined]
 
 STAFF_ROLES = [r.value for r in Role]
 # Personas: every role at Almaty (the director spans all centres), plus the Astana
@@ -98,7 +106,7 @@ def login(client: Client) -> Callable[[User], Client]:
 def token_for() -> Callable[[User], dict[str, str]]:
     def make(user: User) -> dict[str, str]:
         _token, raw = ApiToken.issue(user)
-        return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+        return {"Authorization": f"Bearer {raw}"}
 
     return make
 

@@ -155,7 +155,8 @@ def record_events(events: Sequence[Event], *, actor: User | None = None) -> list
     ip = _normal_ip(ctx.ip)
     now = timezone.now()
     with transaction.atomic():
-        head = AuditChainHead.objects.select_for_update().get(pk=1)
+        # The migration creates the head row; get_or_create only matters after a test flush.
+        head, _created = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
         entries = []
         prev, seq = head.entry_hash, head.seq
         for event in events:

@@ -100,8 +100,11 @@ def _logins(centres: dict[str, Centre]) -> None:
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
-        for centre in [centres[key] for key in login.centres] or [None]:
-            Membership.objects.get_or_create(user=user, centre=centre, defaults={"role": login.role})
+        where: list[Centre | None] = [centres[key] for key in login.centres] or [None]
+        for centre in where:
+            Membership.objects.get_or_create(
+                user=user, centre=centre, defaults={"role": login.role}
+            )
 
 
 def _phone(rng: random.Random) -> str:
@@ -248,6 +251,11 @@ def _participant(
     if survivor:
         data["safe_hours_from"] = dt.time(10, 0)
         data["safe_hours_to"] = dt.time(13, 0)
+    elif crng.random() < 0.3:
+        # Many women name convenient hours too, so safe hours do not single out survivors.
+        data["safe_hours_from"] = dt.time(crng.choice([9, 10, 11]), 0)
+        data["safe_hours_to"] = dt.time(crng.choice([17, 18, 19]), 0)
+        data["do_not_call"] = crng.random() < 0.2
     participant = services.create_participant(
         centre=centre,
         data=data,

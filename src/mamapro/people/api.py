@@ -405,9 +405,10 @@ class AdultOut(Schema):
     id: int
     child: int
     name: str
-    phone: str
     relation: str
     authorised: bool
+    # Contact details (the mother's own number is among them): not for tutors.
+    phone: str | None = None
     # The court-order note: coordinators and the director only.
     note: str | None = None
 
@@ -433,10 +434,11 @@ def adult_out(adult: ChildAdult, access: ChildAccess) -> dict[str, Any]:
         "id": adult.pk,
         "child": adult.child_id,
         "name": adult.name,
-        "phone": adult.phone,
         "relation": adult.relation,
         "authorised": adult.authorised,
     }
+    if access.adult_phones:
+        out["phone"] = adult.phone
     if access.restricted_adults:
         out["note"] = adult.note
     return out

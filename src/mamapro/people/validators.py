@@ -23,11 +23,22 @@ def normalise_phone(raw: str) -> str:
         digits = text[2:]
     elif len(text) == 11 and text[0] in "78":
         digits = text[1:]
+    elif len(text) == 10 and text[0] == "8":
+        # "8 701 555 12 3": the trunk 8 and a digit too few, not a number starting with 8.
+        raise ValidationError(
+            _("A phone number has 10 digits after +7, e.g. +7 701 123 45 67."), code="length"
+        )
     else:
         digits = text
     if not digits.isdigit() or len(digits) != 10:
         raise ValidationError(
             _("A phone number has 10 digits after +7, e.g. +7 701 123 45 67."), code="length"
+        )
+    # Numbers under +7 start with 3, 4, 7 (Kazakhstan), 8 or 9 (Russia); never 0, 1, 2, 5, 6.
+    if digits[0] not in "34789":
+        raise ValidationError(
+            _("This is not a number in use under +7; please check the first digits."),
+            code="prefix",
         )
     return "+7" + digits
 

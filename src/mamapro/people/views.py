@@ -47,12 +47,19 @@ def participant_list(request: HttpRequest) -> HttpResponse:
     )
     page = paginator.get_page(request.GET.get("page"))
     me = perms.principal(request.user)
-    rows = [(p, me.can(perms.PARTICIPANT_VIEW_CONTACT, p.centre_id)) for p in page.object_list]
+    rows = [
+        (
+            p,
+            me.can(perms.PARTICIPANT_VIEW_CONTACT, p.centre_id),
+            me.can(perms.CHILD_VIEW, p.centre_id),
+        )
+        for p in page.object_list
+    ]
     context = {
         "page": page,
         "rows": rows,
         "query": query,
-        "show_centre": centre_id is None and me.member_centre_ids() != {centre_id},
+        "show_centre": centre_id is None and len(me.member_centre_ids() or {0, 1}) > 1,
         "can_create": me.can(perms.PARTICIPANT_EDIT),
     }
     template = (

@@ -77,6 +77,8 @@ class ChildAccess:
     restricted_adults: bool
     edit: bool
     edit_adults: bool
+    # Adults' phones are contact details: the mother's own number is among them.
+    adult_phones: bool
 
     def sensitive_fields(self) -> tuple[str, ...]:
         fields: tuple[str, ...] = ()
@@ -95,4 +97,5 @@ def child_access(user: User | AnonymousUser, child: Child | int) -> ChildAccess:
         restricted_adults=me.can(perms.CHILD_ADULTS_VIEW_RESTRICTED, centre_id),
         edit=me.can(perms.CHILD_EDIT, centre_id),
         edit_adults=me.can(perms.CHILD_ADULTS_EDIT, centre_id),
+        adult_phones=me.can(perms.PARTICIPANT_VIEW_CONTACT, centre_id),
     )

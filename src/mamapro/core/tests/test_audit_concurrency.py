@@ -36,6 +36,8 @@ def test_parallel_appends_keep_one_unbroken_chain() -> None:
         t.join(timeout=60)
     assert not errors, errors
     assert AuditEntry.objects.count() == THREADS * PER_THREAD
-    assert list(AuditEntry.objects.values_list("seq", flat=True)) == list(range(1, THREADS * PER_THREAD + 1))
+    assert list(AuditEntry.objects.values_list("seq", flat=True)) == list(
+        range(1, THREADS * PER_THREAD + 1)
+    )
     result = audit.verify_chain()
     assert result.ok, result

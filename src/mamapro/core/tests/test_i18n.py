@@ -61,14 +61,25 @@ def test_every_source_string_is_in_the_catalogues(tmp_path: Path) -> None:
         pytest.skip("GNU gettext (xgettext) is not installed; install the gettext package")
     tree = tmp_path / "mamapro"
     shutil.copytree(
-        SRC, tree, ignore=shutil.ignore_patterns("*.mo", "__pycache__", "tests", "migrations", "static")
+        SRC,
+        tree,
+        ignore=shutil.ignore_patterns("*.mo", "__pycache__", "tests", "migrations", "static"),
     )
     (tmp_path / "msgcheck_settings.py").write_text(
         f"from mamapro.settings import *  # noqa\nLOCALE_PATHS = [{str(tree / 'locale')!r}]\n"
     )
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="msgcheck_settings", PYTHONPATH=str(tmp_path))
     subprocess.run(
-        [sys.executable, "-m", "django", "makemessages", "-l", "en", "--no-location", "--no-obsolete"],
+        [
+            sys.executable,
+            "-m",
+            "django",
+            "makemessages",
+            "-l",
+            "en",
+            "--no-location",
+            "--no-obsolete",
+        ],
         cwd=tree,
         env=env,
         check=True,

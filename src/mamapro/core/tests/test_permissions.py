@@ -246,7 +246,7 @@ def test_api_permission_table(
         url,
         data=None if body is None else json.dumps(body),
         content_type="application/json",
-        **token_for(personas[persona]),
+        headers=token_for(personas[persona]),
     )
     expected = API[(method, path)][persona]
     assert response.status_code == expected, f"{persona} {method} {url}: {response.content[:300]!r}"
@@ -256,9 +256,13 @@ def test_api_permission_table(
 @pytest.mark.parametrize(("method", "path"), sorted(API))
 def test_api_needs_a_valid_token(client: Client, world, method: str, path: str) -> None:
     url, body = _api_request(method, path, world)
-    for headers in ({}, {"HTTP_AUTHORIZATION": "Bearer mp_not-a-real-token"}):
+    for headers in ({}, {"Authorization": "Bearer mp_not-a-real-token"}):
         response = client.generic(
-            method, url, data="{}" if body else None, content_type="application/json", **headers
+            method,
+            url,
+            data="{}" if body else None,
+            content_type="application/json",
+            headers=headers,
         )
         assert response.status_code == 401, f"{method} {url} {headers}"
         assert "detail" in response.json()

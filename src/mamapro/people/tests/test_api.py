@@ -25,19 +25,21 @@ def api(client: Client, token_for):
 
         def call(self, method: str, path: str, body=None, **params):
             if method == "GET":
-                return client.get("/api/v1" + path, params, **self.headers)
+                return client.get("/api/v1" + path, params, headers=self.headers)
             return client.generic(
                 method,
                 "/api/v1" + path,
                 data=json.dumps(body) if body is not None else None,
                 content_type="application/json",
-                **self.headers,
+                headers=self.headers,
             )
 
     return Api()
 
 
-def test_create_a_participant_named_in_kazakh_and_find_her_in_any_case(api, personas, almaty) -> None:
+def test_create_a_participant_named_in_kazakh_and_find_her_in_any_case(
+    api, personas, almaty
+) -> None:
     api.as_(personas["director"])
     created = api.call(
         "POST",
@@ -68,7 +70,14 @@ def test_create_a_participant_named_in_kazakh_and_find_her_in_any_case(api, pers
 def test_trainer_gets_names_without_contact_or_sensitive_fields(api, personas, survivor) -> None:
     data = api.as_(personas["trainer"]).call("GET", f"/participants/{survivor.pk}").json()
     assert data["given_name"] == "Әсел"
-    for hidden in ["phone", "iin", "circumstances", "address", "eligibility_verified", "safe_contact_note"]:
+    for hidden in [
+        "phone",
+        "iin",
+        "circumstances",
+        "address",
+        "eligibility_verified",
+        "safe_contact_note",
+    ]:
         assert hidden not in data
     assert "domestic" not in json.dumps(data)
     assert not AuditEntry.objects.filter(action="read_sensitive").exists()
@@ -103,7 +112,13 @@ def test_validation_errors_name_each_field(api, personas, almaty) -> None:
     response = api.as_(personas["coordinator"]).call(
         "POST",
         "/participants",
-        {"centre": almaty.pk, "given_name": "", "family_name": "Ким", "phone": "12", "language": "de"},
+        {
+            "centre": almaty.pk,
+            "given_name": "",
+            "family_name": "Ким",
+            "phone": "12",
+            "language": "de",
+        },
     )
     assert response.status_code == 422
     fields = {e["field"] for e in response.json()["errors"]}
@@ -111,7 +126,13 @@ def test_validation_errors_name_each_field(api, personas, almaty) -> None:
     response = api.call(
         "POST",
         "/participants",
-        {"centre": almaty.pk, "given_name": "Анна", "family_name": "Ким", "phone": "12", "iin": "900215450008"},
+        {
+            "centre": almaty.pk,
+            "given_name": "Анна",
+            "family_name": "Ким",
+            "phone": "12",
+            "iin": "900215450008",
+        },
     )
     assert response.status_code == 422
     assert {e["field"] for e in response.json()["errors"]} == {"phone", "iin"}
@@ -133,7 +154,10 @@ def test_validation_errors_name_each_field(api, personas, almaty) -> None:
 )
 def test_garbage_never_gets_a_500(client, token_for, personas, almaty, body: str) -> None:
     response = client.post(
-        "/api/v1/participants", body, content_type="application/json", **token_for(personas["coordinator"])
+        "/api/v1/participants",
+        body,
+        content_type="application/json",
+        headers=token_for(personas["coordinator"]),
     )
     assert 400 <= response.status_code < 500, response.content
     assert "detail" in response.json()
@@ -141,7 +165,9 @@ def test_garbage_never_gets_a_500(client, token_for, personas, almaty, body: str
 
 def test_patch_changes_only_what_was_sent(api, personas, survivor) -> None:
     api.as_(personas["coordinator"])
-    response = api.call("PATCH", f"/participants/{survivor.pk}", {"status": "resident", "patronymic": None})
+    response = api.call(
+        "PATCH", f"/participants/{survivor.pk}", {"status": "resident", "patronymic": None}
+    )
     assert response.status_code == 200
     survivor.refresh_from_db()
     assert survivor.status == "resident"
@@ -156,7 +182,9 @@ def test_outsider_gets_404_and_422_for_other_centres(api, personas, survivor, al
     assert api.call("GET", f"/participants/{survivor.pk}").status_code == 404
     assert api.call("GET", "/participants/987654").status_code == 404
     response = api.call(
-        "POST", "/participants", {"centre": almaty.pk, "given_name": "A", "family_name": "B", "phone": "87011112233"}
+        "POST",
+        "/participants",
+        {"centre": almaty.pk, "given_name": "A", "family_name": "B", "phone": "87011112233"},
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "centre"
@@ -168,9 +196,13 @@ def test_children_and_their_adults_by_role(api, personas, child) -> None:
     assert tutor["diet"] == ["gluten_free"]
     assert tutor["communication"] == "non_verbal"
     adults = api.call("GET", f"/children/{child.pk}/adults").json()
-    assert [a["authorised"] for a in adults["items"]] == [True], "tutor never gets the restricted father"
+    assert [a["authorised"] for a in adults["items"]] == [True], (
+        "tutor never gets the restricted father"
+    )
     assert "note" not in adults["items"][0]
-    coordinator = api.as_(personas["coordinator"]).call("GET", f"/children/{child.pk}/adults").json()
+    coordinator = (
+        api.as_(personas["coordinator"]).call("GET", f"/children/{child.pk}/adults").json()
+    )
     restricted = [a for a in coordinator["items"] if not a["authorised"]]
     assert restricted[0]["name"] == "Ерлан Қасымов"
     assert restricted[0]["note"] == "Protective order 123/2026"
@@ -184,20 +216,31 @@ def test_create_child_and_adult_then_change_them(api, personas, survivor) -> Non
     response = api.call(
         "POST",
         "/children",
-        {"parent": survivor.pk, "given_name": "Інжу", "birth_date": "2020-02-29", "diet": ["gluten_free"]},
+        {
+            "parent": survivor.pk,
+            "given_name": "Інжу",
+            "birth_date": "2020-02-29",
+            "diet": ["gluten_free"],
+        },
     )
     assert response.status_code == 201, response.content
     child_id = response.json()["id"]
     assert response.json()["parent"] == survivor.pk
-    bad = api.call("POST", "/children", {"parent": survivor.pk, "given_name": "X", "birth_date": "2020-02-30"})
+    bad = api.call(
+        "POST", "/children", {"parent": survivor.pk, "given_name": "X", "birth_date": "2020-02-30"}
+    )
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["field"] == "birth_date"
     adult = api.call(
-        "POST", f"/children/{child_id}/adults", {"name": "Бибігүл апа", "phone": "8 777 123 45 67", "relation": "grandmother"}
+        "POST",
+        f"/children/{child_id}/adults",
+        {"name": "Бибігүл апа", "phone": "8 777 123 45 67", "relation": "grandmother"},
     )
     assert adult.status_code == 201
     assert adult.json()["phone"] == "+77771234567"
-    changed = api.call("PATCH", f"/adults/{adult.json()['id']}", {"authorised": False, "note": "Суд, 2026"})
+    changed = api.call(
+        "PATCH", f"/adults/{adult.json()['id']}", {"authorised": False, "note": "Суд, 2026"}
+    )
     assert changed.json()["authorised"] is False
     assert api.call("DELETE", f"/adults/{adult.json()['id']}").status_code == 204
     assert AuditEntry.objects.filter(action="delete", object_type="people.childadult").count() == 1
@@ -229,13 +272,17 @@ def test_participant_list_query_count_is_constant(
 
 
 @pytest.mark.parametrize("rows", [1, 10])
-def test_children_list_query_count_is_constant(api, personas, survivor, django_assert_num_queries, rows) -> None:
+def test_children_list_query_count_is_constant(
+    api, personas, survivor, django_assert_num_queries, rows
+) -> None:
     import datetime as dt
 
     from mamapro.people import services
 
     for i in range(rows):
-        services.add_child(survivor, data={"given_name": f"Бала{i}", "birth_date": dt.date(2019, 1, 1)})
+        services.add_child(
+            survivor, data={"given_name": f"Бала{i}", "birth_date": dt.date(2019, 1, 1)}
+        )
     api.as_(personas["tutor"])
     # token, last-used stamp, memberships, page, count, audit (savepoint, head, insert, update, release)
     with django_assert_num_queries(10):

@@ -32,6 +32,9 @@ def test_phone_numbers_as_people_type_them(typed: str) -> None:
         ("8 701 123 45", "10 digits after +7"),
         ("8 701 123 45 678", "10 digits after +7"),
         ("call me", "10 digits after +7"),
+        ("8 701 555 12 3", "10 digits after +7"),
+        ("0001112233", "not a number in use"),
+        ("+7 100 123 45 67", "not a number in use"),
         ("", "10 digits after +7"),
     ],
 )

@@ -11,7 +11,13 @@ from mamapro.people.models import Participant
 
 pytestmark = pytest.mark.django_db
 
-SENSITIVE_TEXT = ["Survivor of domestic violence", "900215450007", "мкр. 5", "Только SMS", "Protective order"]
+SENSITIVE_TEXT = [
+    "Survivor of domestic violence",
+    "900215450007",
+    "мкр. 5",
+    "Только SMS",
+    "Protective order",
+]
 
 
 def _page(client: Client, user, url: str) -> str:
@@ -23,15 +29,21 @@ def _page(client: Client, user, url: str) -> str:
 
 @pytest.mark.parametrize("role", ["trainer", "tutor", "psychologist", "manager"])
 def test_roles_without_the_right_never_see_sensitive_data(client, personas, child, role) -> None:
-    html = _page(client, personas[role], reverse("people:participant_detail", args=[child.parent_id]))
+    html = _page(
+        client, personas[role], reverse("people:participant_detail", args=[child.parent_id])
+    )
     assert "Қасымова" in html
     for text in SENSITIVE_TEXT:
         assert text not in html, f"{role} sees {text!r}"
-    assert not AuditEntry.objects.filter(action="read_sensitive", object_type="people.participant").exists()
+    assert not AuditEntry.objects.filter(
+        action="read_sensitive", object_type="people.participant"
+    ).exists()
 
 
 def test_trainer_sees_no_phone_and_no_children(client, personas, child) -> None:
-    html = _page(client, personas["trainer"], reverse("people:participant_detail", args=[child.parent_id]))
+    html = _page(
+        client, personas["trainer"], reverse("people:participant_detail", args=[child.parent_id])
+    )
     assert child.parent.phone not in html
     assert "Әлихан" not in html
 
@@ -51,7 +63,9 @@ def test_tutor_sees_the_needs_card_but_not_the_restricted_father(client, persona
 
 @pytest.mark.parametrize("role", ["coordinator", "director"])
 def test_care_team_sees_everything_and_the_read_is_audited(client, personas, child, role) -> None:
-    html = _page(client, personas[role], reverse("people:participant_detail", args=[child.parent_id]))
+    html = _page(
+        client, personas[role], reverse("people:participant_detail", args=[child.parent_id])
+    )
     for text in ["Survivor of domestic violence", "900215450007", "мкр. 5", "Ерлан Қасымов"]:
         assert text in html, f"{role} misses {text!r}"
     reads = AuditEntry.objects.filter(action="read_sensitive", actor=personas[role])
@@ -65,7 +79,9 @@ def test_hidden_address_is_not_shown_even_to_the_coordinator(client, personas, s
     from mamapro.people import services
 
     services.update_participant(survivor, data={"address_hidden": True})
-    html = _page(client, personas["coordinator"], reverse("people:participant_detail", args=[survivor.pk]))
+    html = _page(
+        client, personas["coordinator"], reverse("people:participant_detail", args=[survivor.pk])
+    )
     assert "мкр. 5" not in html
     assert "hidden at her request" in html
 
@@ -74,7 +90,14 @@ def test_create_form_shows_field_messages_and_writes_nothing(client, personas) -
     client.force_login(personas["coordinator"])
     response = client.post(
         reverse("people:participant_create"),
-        {"given_name": "Әлия", "family_name": "", "phone": "12345", "iin": "1", "language": "kk", "status": "applicant"},
+        {
+            "given_name": "Әлия",
+            "family_name": "",
+            "phone": "12345",
+            "iin": "1",
+            "language": "kk",
+            "status": "applicant",
+        },
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 200
@@ -113,7 +136,14 @@ def test_outsider_cannot_create_at_another_centre(client, personas, almaty) -> N
     client.force_login(personas["outsider"])
     client.post(
         reverse("people:participant_create"),
-        {"centre": almaty.pk, "given_name": "A", "family_name": "B", "phone": "87015551234", "language": "ru", "status": "applicant"},
+        {
+            "centre": almaty.pk,
+            "given_name": "A",
+            "family_name": "B",
+            "phone": "87015551234",
+            "language": "ru",
+            "status": "applicant",
+        },
     )
     assert not Participant.objects.filter(centre=almaty).exists()
 
@@ -128,7 +158,9 @@ def test_only_the_care_team_may_verify_eligibility(client, personas, survivor) -
         "status": "resident",
         "eligibility_verified": "on",
     }
-    assert client.post(reverse("people:participant_edit", args=[survivor.pk]), form).status_code == 302
+    assert (
+        client.post(reverse("people:participant_edit", args=[survivor.pk]), form).status_code == 302
+    )
     survivor.refresh_from_db()
     assert survivor.eligibility_verified
     assert survivor.eligibility_verified_by == personas["coordinator"]
@@ -142,7 +174,10 @@ def test_list_search_and_htmx_partial(client, personas, make_participant) -> Non
     assert "Қожахметова" in html
     assert "Ким" not in html
     partial = client.get(
-        reverse("people:participant_list"), {"q": "ким"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results"
+        reverse("people:participant_list"),
+        {"q": "ким"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="results",
     ).content.decode()
     assert "<html" not in partial
     assert "Ким" in partial
@@ -160,7 +195,9 @@ def test_list_paginates(client, personas, make_participant, settings) -> None:
 
 
 @pytest.mark.parametrize("rows", [3, 30])
-def test_list_query_count_is_constant(client, personas, make_participant, django_assert_num_queries, rows) -> None:
+def test_list_query_count_is_constant(
+    client, personas, make_participant, django_assert_num_queries, rows
+) -> None:
     for i in range(rows):
         make_participant(family_name=f"Ахметова{i:02d}")
     client.force_login(personas["coordinator"])
@@ -171,19 +208,25 @@ def test_list_query_count_is_constant(client, personas, make_participant, django
 
 
 @pytest.mark.parametrize("children", [1, 3])
-def test_detail_query_count_is_constant(client, personas, survivor, django_assert_num_queries, children) -> None:
+def test_detail_query_count_is_constant(
+    client, personas, survivor, django_assert_num_queries, children
+) -> None:
     import datetime as dt
 
     from mamapro.people import services
 
     for i in range(children):
-        kid = services.add_child(survivor, data={"given_name": f"Бала{i}", "birth_date": dt.date(2020, 1, 1)})
+        kid = services.add_child(
+            survivor, data={"given_name": f"Бала{i}", "birth_date": dt.date(2020, 1, 1)}
+        )
         services.add_adult(kid, data={"name": "Әже", "relation": "grandmother"})
     client.force_login(personas["coordinator"])
     # session, user, memberships, participant, circumstances, consents, children, adults,
     # audit head lock + insert + head update (in a savepoint pair), centre switcher
     with django_assert_num_queries(14):
-        assert client.get(reverse("people:participant_detail", args=[survivor.pk])).status_code == 200
+        assert (
+            client.get(reverse("people:participant_detail", args=[survivor.pk])).status_code == 200
+        )
 
 
 def test_language_choice_is_remembered_for_the_user(client, personas) -> None:
@@ -201,7 +244,9 @@ def test_language_choice_is_remembered_for_the_user(client, personas) -> None:
 
 
 def test_language_switch_refuses_an_offsite_next(client) -> None:
-    response = client.post(reverse("set_language"), {"language": "ru", "next": "https://evil.example/"})
+    response = client.post(
+        reverse("set_language"), {"language": "ru", "next": "https://evil.example/"}
+    )
     assert response["Location"] == "/"
 
 
@@ -218,9 +263,40 @@ def test_centre_switcher_narrows_the_list(client, personas, make_participant, as
     assert "Астанинская" in html
 
 
-def test_centre_switcher_ignores_a_centre_she_does_not_belong_to(client, personas, make_participant, astana) -> None:
+def test_centre_switcher_ignores_a_centre_she_does_not_belong_to(
+    client, personas, make_participant, astana
+) -> None:
     make_participant(family_name="Алматинская")
     client.force_login(personas["coordinator"])
     client.post(reverse("switch_centre"), {"centre": astana.pk})
     html = client.get(reverse("people:participant_list")).content.decode()
     assert "Алматинская" in html
+
+
+def test_tutor_never_sees_the_mothers_phone_on_the_adults_list(client, personas, child) -> None:
+    for url in (
+        reverse("people:child_detail", args=[child.pk]),
+        reverse("people:participant_detail", args=[child.parent_id]),
+    ):
+        html = _page(client, personas["tutor"], url)
+        assert child.parent.phone not in html, url
+
+
+def test_trainer_list_shows_no_children_counts(client, personas, child) -> None:
+    html = _page(client, personas["trainer"], reverse("people:participant_list"))
+    assert "Қасымова" in html
+    assert "1 child" not in html
+    html = _page(client, personas["coordinator"], reverse("people:participant_list"))
+    assert "1 child" in html
+
+
+def test_child_age_and_kazakh_dates(client, personas, child) -> None:
+    from mamapro.core.templatetags.mamapro import age
+
+    client.force_login(personas["coordinator"])
+    client.post(reverse("set_language"), {"language": "kk"})
+    html = client.get(reverse("people:child_detail", args=[child.pk])).content.decode()
+    assert "2019 ж." in html, "Kazakh date format: day month year ж."
+    assert "жас" in html
+    assert "лет" not in html, "no Russian fallback in the Kazakh page"
+    assert age(None) == ""
