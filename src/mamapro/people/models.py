@@ -110,7 +110,7 @@ class Participant(models.Model):
     class Meta:
         verbose_name = _("participant")
         verbose_name_plural = _("participants")
-        ordering = ["family_name", "given_name", "id"]
+        ordering = ["search_key", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["centre", "phone"], name="participant_phone_unique_per_centre"

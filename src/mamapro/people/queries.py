@@ -48,7 +48,9 @@ def search_participants(
                 default=Value(1),
                 output_field=IntegerField(),
             )
-        ).order_by("rank", "family_name", "given_name", "id")
+        ).order_by("rank", "search_key", "id")
     else:
-        qs = qs.order_by("family_name", "given_name", "id")
+        # The folded key sorts Kazakh letters beside their Russian look-alikes (Ізбасарова
+        # after Ибрагимова, not before Ахметова as raw code points would), on both databases.
+        qs = qs.order_by("search_key", "id")
     return qs

@@ -69,3 +69,12 @@ def test_names_that_start_with_the_word_come_first(personas, make_participant) -
     make_participant(given_name="Алия", family_name="Жұмабаева", phone="+77015550011")
     found = [p.given_name for p in search_participants(personas["coordinator"], "алия")]
     assert found == ["Алия", "Ғалия"]
+
+
+def test_list_order_puts_kazakh_letters_beside_their_look_alikes(
+    personas, make_participant
+) -> None:
+    for family in ["Ізбасарова", "Ахметова", "Әлімжанова", "Ибрагимова", "Қасымова", "Жұмабаева"]:
+        make_participant(family_name=family)
+    order = [p.family_name for p in search_participants(personas["coordinator"])]
+    assert order == ["Әлімжанова", "Ахметова", "Жұмабаева", "Ибрагимова", "Ізбасарова", "Қасымова"]
