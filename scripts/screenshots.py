@@ -30,30 +30,15 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
+from mamapro.browser import CHROMIUM, CHROMIUM_ARGS, PHONE_VIEWPORT
+from mamapro.demo.logins import DEMO_PASSWORD
+from mamapro.demo.logins import LOGINS as DEMO_LOGINS
+
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "test-artifacts" / "screens"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-VIEWPORT = {"width": 390, "height": 844}
-PASSWORD = "mamapro-demo"  # noqa: S105 (the demo logins' published password)
-LOGINS = [
-    "director",
-    "coordinator",
-    "coordinator-astana",
-    "manager",
-    "comms",
-    "trainer",
-    "tutor",
-    "psychologist",
-]
+VIEWPORT = PHONE_VIEWPORT
+PASSWORD = DEMO_PASSWORD
+LOGINS = [login.username for login in DEMO_LOGINS if not login.superuser]
 LANGS = ["kk", "ru", "en"]
 
 
@@ -271,7 +256,9 @@ def main(argv: list[str] | None = None) -> int:
     shots: list[Shot] = []
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
         try:
             # The coordinator finds the survivor and notes what must stay confidential.
             context = new_context(browser)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,39 +16,14 @@ from django.utils import timezone
 from mamapro.centres.models import Centre, Membership, Room
 from mamapro.core import audit
 from mamapro.core.models import User
-from mamapro.core.permissions import Role
 from mamapro.core.regions import Region
 from mamapro.demo import names
+from mamapro.demo.logins import DEMO_PASSWORD, LOGINS
 from mamapro.people import services
 from mamapro.people.models import Circumstance, ContactChannel, Participant
 from mamapro.people.validators import iin_check_digit
 
-DEMO_PASSWORD = "mamapro-demo"  # noqa: S105 (printed on purpose: demo logins only)
 SEED = 20261123
-
-
-@dataclass(frozen=True)
-class Login:
-    username: str
-    role: str
-    centres: tuple[str, ...]  # empty: the director's role spans all centres
-    first_name: str
-    last_name: str
-    superuser: bool = False
-
-
-LOGINS = [
-    Login("director", Role.DIRECTOR, (), "Гүлнар", "Сейітова"),
-    Login("coordinator", Role.COORDINATOR, ("Almaty",), "Әсел", "Нұрланова"),
-    Login("coordinator-astana", Role.COORDINATOR, ("Astana",), "Динара", "Қасымова"),
-    # The internal manager and the comms manager work for both centres.
-    Login("manager", Role.MANAGER, ("Almaty", "Astana"), "Ольга", "Ким"),
-    Login("comms", Role.COMMS, ("Almaty", "Astana"), "Аружан", "Бекова"),
-    Login("trainer", Role.TRAINER, ("Almaty",), "Салтанат", "Ахметова"),
-    Login("tutor", Role.TUTOR, ("Almaty",), "Мөлдір", "Оспанова"),
-    Login("psychologist", Role.PSYCHOLOGIST, ("Almaty",), "Елена", "Морозова"),
-    Login("admin", Role.DIRECTOR, (), "Админ", "", superuser=True),
-]
 
 CENTRES = {
     "Almaty": dict(

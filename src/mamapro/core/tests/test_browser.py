@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from django.db import connections
 
+from mamapro.browser import CHROMIUM, CHROMIUM_ARGS, PHONE_VIEWPORT
 from mamapro.core.models import User
 from mamapro.people.models import Participant
 
@@ -28,17 +29,7 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-VIEWPORT: ViewportSize = {"width": 390, "height": 844}
+VIEWPORT: ViewportSize = {"width": PHONE_VIEWPORT["width"], "height": PHONE_VIEWPORT["height"]}
 PASSWORD = "a-long-test-password"
 ARTIFACTS = Path(__file__).resolve().parents[4] / "test-artifacts"
 

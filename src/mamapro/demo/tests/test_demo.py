@@ -37,17 +37,8 @@ def test_demo_data_is_realistic_and_idempotent() -> None:
     assert Child.objects.filter(diet__icontains="gluten_free").exists()
     assert ChildAdult.objects.filter(authorised=False).exists()
     assert Circumstance.objects.filter(kind="domestic_violence").exists()
-    logins = {
-        "director",
-        "coordinator",
-        "coordinator-astana",
-        "manager",
-        "comms",
-        "trainer",
-        "tutor",
-        "psychologist",
-    }
-    assert logins <= set(User.objects.values_list("username", flat=True))
+    roles = {"director", "coordinator", "manager", "comms", "trainer", "tutor", "psychologist"}
+    assert roles | {"coordinator-astana"} <= set(User.objects.values_list("username", flat=True))
     assert Membership.objects.get(user__username="director").centre is None
     astana = Membership.objects.get(user__username="coordinator-astana").centre
     assert astana is not None
@@ -68,3 +59,9 @@ def test_demo_data_is_realistic_and_idempotent() -> None:
 def test_demo_port_is_checked() -> None:
     with pytest.raises(SystemExit):
         call_command("demo", "--port", "0", "--no-serve", stderr=StringIO())
+
+
+def test_demo_logins_name_real_roles() -> None:
+    from mamapro.demo.logins import LOGINS
+
+    assert {login.role for login in LOGINS} == set(Role.values)

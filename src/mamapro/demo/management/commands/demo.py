@@ -6,7 +6,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from mamapro.demo.loader import DEMO_PASSWORD, LOGINS, load
+from mamapro.demo.loader import load
+from mamapro.demo.logins import DEMO_PASSWORD, LOGINS
 
 
 class Command(BaseCommand):
