@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "mamapro.core",
     "mamapro.centres",
     "mamapro.people",
+    "mamapro.programs",
     "mamapro.demo",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -54,8 +54,25 @@ CHILD_EDIT = "child.edit"
 CHILD_ADULTS_VIEW_RESTRICTED = "child.view_restricted_adults"
 CHILD_ADULTS_EDIT = "child.edit_adults"
 AUDIT_VIEW = "audit.view"
+# Programmes: courses, runs, sessions, seats, attendance.
+PROGRAM_VIEW = "program.view"
+PROGRAM_EDIT = "program.edit"
+ENROLLMENT_EDIT = "enrollment.edit"
+FEE_EDIT = "fee.edit"
+ATTENDANCE_RECORD = "attendance.record"
+FOLLOW_UP_MANAGE = "follow_up.manage"
+TOPICS_VIEW = "topics.view"
 
 _EVERY_ROLE_SEES = {CENTRE_VIEW}
+_RUNS_A_CENTRE = {
+    PROGRAM_VIEW,
+    PROGRAM_EDIT,
+    ENROLLMENT_EDIT,
+    FEE_EDIT,
+    ATTENDANCE_RECORD,
+    FOLLOW_UP_MANAGE,
+    TOPICS_VIEW,
+}
 _CARE_TEAM = {
     PARTICIPANT_VIEW,
     PARTICIPANT_VIEW_CONTACT,
@@ -70,17 +87,21 @@ _CARE_TEAM = {
 }
 
 CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.DIRECTOR: frozenset(_EVERY_ROLE_SEES | _CARE_TEAM | {AUDIT_VIEW}),
-    Role.COORDINATOR: frozenset(_EVERY_ROLE_SEES | _CARE_TEAM),
+    Role.DIRECTOR: frozenset(_EVERY_ROLE_SEES | _CARE_TEAM | _RUNS_A_CENTRE | {AUDIT_VIEW}),
+    Role.COORDINATOR: frozenset(_EVERY_ROLE_SEES | _CARE_TEAM | _RUNS_A_CENTRE),
     # Fees and logistics: who she is and how to reach her, never why she is here.
-    Role.MANAGER: frozenset(_EVERY_ROLE_SEES | {PARTICIPANT_VIEW, PARTICIPANT_VIEW_CONTACT}),
-    # Public catalogue and consented stories only; no personal records.
-    Role.COMMS: frozenset(_EVERY_ROLE_SEES),
-    # Names for the roll call; no contact details, circumstances or children.
-    Role.TRAINER: frozenset(_EVERY_ROLE_SEES | {PARTICIPANT_VIEW}),
+    Role.MANAGER: frozenset(
+        _EVERY_ROLE_SEES | {PARTICIPANT_VIEW, PARTICIPANT_VIEW_CONTACT, PROGRAM_VIEW, FEE_EDIT}
+    ),
+    # Public catalogue, topics and consented stories; no personal records.
+    Role.COMMS: frozenset(_EVERY_ROLE_SEES | {PROGRAM_VIEW, TOPICS_VIEW}),
+    # Names for the roll call of her own runs; no contact details, circumstances or children.
+    Role.TRAINER: frozenset(_EVERY_ROLE_SEES | {PARTICIPANT_VIEW, PROGRAM_VIEW, ATTENDANCE_RECORD}),
     # The children in her care and their needs cards; the authorised adults, not the
     # restricted ones (the check-out itself blocks those).
-    Role.TUTOR: frozenset(_EVERY_ROLE_SEES | {PARTICIPANT_VIEW, CHILD_VIEW, CHILD_VIEW_NEEDS}),
+    Role.TUTOR: frozenset(
+        _EVERY_ROLE_SEES | {PARTICIPANT_VIEW, CHILD_VIEW, CHILD_VIEW_NEEDS, PROGRAM_VIEW}
+    ),
     # Her own clients' names; counselling notes have their own rules.
     Role.PSYCHOLOGIST: frozenset(_EVERY_ROLE_SEES | {PARTICIPANT_VIEW}),
 }
@@ -200,6 +221,14 @@ def get_for_user(
     if not who.can(capability, centre_id):  # type: ignore[arg-type]
         raise PermissionDenied
     return obj
+
+
+def may_take_roll_call(user: User | AnonymousUser, centre_id: int, trainer_id: int | None) -> bool:
+    """Coordinators and the director for any run of their centres; a trainer for her own."""
+    me = principal(user)
+    if not me.can(ATTENDANCE_RECORD, centre_id):
+        return False
+    return me.role_in(centre_id) != Role.TRAINER or trainer_id == getattr(user, "pk", None)
 
 
 def require(user: User | AnonymousUser, capability: str, centre_id: int | None = None) -> None:

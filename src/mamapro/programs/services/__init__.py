@@ -1,0 +1,1 @@
+"""State changes for programmes: one module per sub-domain, one transaction per action."""
