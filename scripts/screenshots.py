@@ -93,7 +93,7 @@ def switch_language(page: Page, base: str, lang: str) -> None:
     what chose it), so that the choice is saved for her and for requests outside the page.
     """
     if page.locator("#language-switch").count() == 0:
-        page.goto(f"{base}/")
+        page.goto(f"{base}/staff/")
     select = page.locator("#language-switch")
     with page.expect_navigation():
         if select.input_value() == lang:
@@ -286,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"confidential markers: {json.dumps(asdict(secrets), ensure_ascii=False)}")
 
             pages = [
-                ("home", "/"),
+                ("home", "/staff/"),
                 ("participants", "/participants/"),
                 ("survivor", f"/participants/{participant}/"),
                 ("child", f"/children/{child}/"),

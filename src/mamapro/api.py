@@ -5,6 +5,8 @@ from ninja import NinjaAPI
 from mamapro.centres.api import router as centres_router
 from mamapro.core.api import TokenAuth, install_error_handlers
 from mamapro.people.api import router as people_router
+from mamapro.programs.api import router as programs_router
+from mamapro.programs.api_attendance import router as attendance_router
 
 api = NinjaAPI(
     title="Mama Pro Centre API",
@@ -19,3 +21,5 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/", centres_router)
 api.add_router("/", people_router)
+api.add_router("/", programs_router)
+api.add_router("/", attendance_router)

@@ -177,3 +177,68 @@ def child(survivor: Participant) -> Child:
 @pytest.fixture
 def restricted_adult(child: Child) -> ChildAdult:
     return child.adults.get(authorised=False)
+
+
+@pytest.fixture
+def course(db: Any) -> Any:
+    from mamapro.programs.models import Course
+
+    return Course.objects.create(
+        title="Кәсіпкерлік негіздері", category="entrepreneurship", language="kk"
+    )
+
+
+@pytest.fixture
+def make_run(almaty: Centre, course: Any) -> Callable[..., Any]:
+    """A published run starting in two weeks (10 paid + 10 free seats unless told)."""
+    from django.utils import timezone
+
+    from mamapro.programs.models import Run
+
+    def make(
+        centre: Centre | None = None, *, starts_in: int = 14, days: int = 28, **fields: Any
+    ) -> Any:
+        today = timezone.localdate()
+        values: dict[str, Any] = {
+            "course": course,
+            "centre": centre or almaty,
+            "starts_on": today + dt.timedelta(days=starts_in),
+            "ends_on": today + dt.timedelta(days=starts_in + days),
+            "price": "15000.00",
+            "paid_seats": 10,
+            "free_seats": 10,
+            **fields,
+        }
+        return Run.objects.create(**values)
+
+    return make
+
+
+@pytest.fixture
+def run(make_run: Callable[..., Any]) -> Any:
+    return make_run()
+
+
+@pytest.fixture
+def make_women(make_participant: Callable[..., Participant]) -> Callable[..., list[Participant]]:
+    """`n` women at the centre; `eligible=True` verifies their free-seat eligibility."""
+    counter = iter(range(100000))
+
+    def make(n: int, *, centre: Centre | None = None, eligible: bool = False) -> list[Participant]:
+        women = []
+        for _ in range(n):
+            i = next(counter)
+            women.append(
+                make_participant(
+                    centre,
+                    given_name="Айгерім",
+                    family_name=f"Серікова{i:03d}",
+                    phone=f"+7702{i:07d}",
+                    circumstances=("stay_at_home",) if eligible else (),
+                )
+            )
+            if eligible:
+                services.update_participant(women[-1], data={}, eligibility_verified=True)
+        return women
+
+    return make

@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "mamapro.centres",
     "mamapro.people",
     "mamapro.programs",
+    "mamapro.public",
     "mamapro.demo",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -6,13 +6,15 @@ from mamapro.centres import views as centre_views
 from mamapro.core import views as core_views
 
 urlpatterns = [
-    path("", centre_views.home, name="home"),
+    path("", include("mamapro.public.urls")),
+    path("staff/", centre_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("login/", core_views.login, name="login"),
     path("logout/", core_views.logout, name="logout"),
     path("language/", core_views.set_language, name="set_language"),
     path("centre/", centre_views.switch_centre, name="switch_centre"),
     path("", include("mamapro.people.urls")),
+    path("", include("mamapro.programs.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -50,3 +50,29 @@ class Rows:
 ALL_OK = table(200)
 CARE_TEAM_ONLY = dict(director=200, coordinator=200, outsider=404)
 CREATE = dict(director=201, coordinator=201)
+
+
+def merge(*parts: Rows) -> Rows:
+    """One app's rows from several modules (each sub-domain keeps its own)."""
+    merged = Rows()
+    builds = [p.build for p in parts if p.build is not None]
+    ids = [p.path_ids for p in parts if p.path_ids is not None]
+    for part in parts:
+        clash = (set(merged.web) & set(part.web)) | (set(merged.api) & set(part.api))
+        assert not clash, f"rows listed twice: {clash}"
+        merged.web.update(part.web)
+        merged.api.update(part.api)
+
+    def build(world: World) -> None:
+        for step in builds:
+            step(world)
+
+    def path_ids(world: World) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for step in ids:
+            out.update(step(world))
+        return out
+
+    merged.build = build
+    merged.path_ids = path_ids
+    return merged

@@ -110,7 +110,7 @@ def test_coordinator_registers_participant_on_a_phone(
         page.fill("#id_username", coordinator.username)
         page.fill("#id_password", PASSWORD)
         page.click("main form button[type=submit]")
-        expect(page).to_have_url(f"{base}/")
+        expect(page).to_have_url(f"{base}/staff/")
         expect(page.locator("#language-switch")).to_have_value("en")
         _no_horizontal_overflow(page)
         page.click('main a.tile[href="/participants/new/"]')

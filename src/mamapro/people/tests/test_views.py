@@ -239,7 +239,7 @@ def test_language_choice_is_remembered_for_the_user(client, personas) -> None:
     assert user.language == "kk"
     other = Client()
     other.force_login(user)
-    html = other.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = other.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'lang="kk"' in html
 
 

@@ -185,6 +185,8 @@ def enroll(
     """Confirm her seat if one of that type is free and nobody is waiting; else waitlist her."""
     now = _now(now)
     with locked_run(run.pk) as run:
+        # Her record as it is now (eligibility may have been verified a moment ago).
+        participant = Participant.objects.get(pk=participant.pk)
         _check_can_enroll(run, participant, seat_type, timezone.localdate(now))
         existing = Enrollment.objects.filter(run=run, participant=participant).first()
         if existing is not None and existing.status in Enrollment.ACTIVE:

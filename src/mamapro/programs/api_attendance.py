@@ -1,0 +1,5 @@
+"""API for attendance (shared/API.md: /sessions/{id}/attendance)."""
+
+from ninja import Router
+
+router = Router(tags=["attendance"])

@@ -1,0 +1,5 @@
+from __future__ import annotations
+
+from mamapro.core.tests.rows import Rows
+
+ROWS = Rows()
