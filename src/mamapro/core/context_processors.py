@@ -17,5 +17,6 @@ def staff(request: HttpRequest) -> dict[str, Any]:
         "nav": {
             "participants": me.can(perms.PARTICIPANT_VIEW),
             "register": me.can(perms.PARTICIPANT_EDIT),
+            "runs": me.can(perms.PROGRAM_VIEW),
         },
     }

@@ -231,6 +231,14 @@ def may_take_roll_call(user: User | AnonymousUser, centre_id: int, trainer_id: i
     return me.role_in(centre_id) != Role.TRAINER or trainer_id == getattr(user, "pk", None)
 
 
+def acting_user(request: HttpRequest) -> User:
+    """The signed-in staff member behind a request that passed its `@rule`."""
+    user = request.user
+    if not isinstance(user, User):
+        raise NotAuthenticated
+    return user
+
+
 def require(user: User | AnonymousUser, capability: str, centre_id: int | None = None) -> None:
     """403 unless the user holds `capability` (at `centre_id`, or anywhere when None)."""
     if not principal(user).can(capability, centre_id):

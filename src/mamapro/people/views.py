@@ -97,7 +97,7 @@ def participant_create(request: HttpRequest) -> HttpResponse:
                 data=form.service_data(),
                 circumstances=form.cleaned_data["circumstances"],
                 eligibility_verified=form.cleaned_data["eligibility_verified"],
-                actor=request.user,  # type: ignore[arg-type]
+                actor=perms.acting_user(request),
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -123,7 +123,7 @@ def participant_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 data=form.service_data(),
                 circumstances=form.cleaned_data["circumstances"],
                 eligibility_verified=verify,
-                actor=request.user,  # type: ignore[arg-type]
+                actor=perms.acting_user(request),
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -183,7 +183,9 @@ def child_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = ChildForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            child = services.add_child(parent, data=form.service_data(), actor=request.user)  # type: ignore[arg-type]
+            child = services.add_child(
+                parent, data=form.service_data(), actor=perms.acting_user(request)
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -200,7 +202,7 @@ def child_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = ChildForm(request.POST or None, instance=child)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_child(child, data=form.service_data(), actor=request.user)  # type: ignore[arg-type]
+            services.update_child(child, data=form.service_data(), actor=perms.acting_user(request))
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -219,7 +221,7 @@ def adult_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = AdultForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.add_adult(child, data=form.service_data(), actor=request.user)  # type: ignore[arg-type]
+            services.add_adult(child, data=form.service_data(), actor=perms.acting_user(request))
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -236,7 +238,7 @@ def adult_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = AdultForm(request.POST or None, instance=adult)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_adult(adult, data=form.service_data(), actor=request.user)  # type: ignore[arg-type]
+            services.update_adult(adult, data=form.service_data(), actor=perms.acting_user(request))
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -256,7 +258,7 @@ def adult_delete(request: HttpRequest, pk: int) -> HttpResponse:
         ChildAdult.objects.all(), request.user, perms.CHILD_ADULTS_EDIT, pk=pk
     )
     child_id = adult.child_id
-    services.remove_adult(adult, actor=request.user)  # type: ignore[arg-type]
+    services.remove_adult(adult, actor=perms.acting_user(request))
     messages.success(request, _("Adult removed."))
     return HttpResponseRedirect(reverse("people:child_detail", args=[child_id]))
 
@@ -272,7 +274,7 @@ def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
                 participant,
                 kind=form.cleaned_data["kind"],
                 version=form.cleaned_data["version"],
-                actor=request.user,  # type: ignore[arg-type]
+                actor=perms.acting_user(request),
             )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
@@ -288,6 +290,6 @@ def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def consent_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     consent = perms.get_for_user(Consent.objects.all(), request.user, perms.PARTICIPANT_EDIT, pk=pk)
-    services.revoke_consent(consent, actor=request.user)  # type: ignore[arg-type]
+    services.revoke_consent(consent, actor=perms.acting_user(request))
     messages.success(request, _("Consent revoked."))
     return HttpResponseRedirect(reverse("people:participant_detail", args=[consent.participant_id]))

@@ -20,7 +20,9 @@ pytestmark = pytest.mark.django_db
 
 def _statuses(run, seat_type="paid") -> list[str]:
     return list(
-        Enrollment.objects.filter(run=run, seat_type=seat_type).order_by("queued_at", "id").values_list("status", flat=True)
+        Enrollment.objects.filter(run=run, seat_type=seat_type)
+        .order_by("queued_at", "id")
+        .values_list("status", flat=True)
     )
 
 
@@ -28,12 +30,20 @@ def test_confirms_while_seats_last_then_waitlists_in_order(make_run, make_women)
     run = make_run(paid_seats=2, free_seats=0)
     women = make_women(5)
     results = [seats.enroll(run, w, "paid") for w in women]
-    assert [e.status for e in results] == ["confirmed", "confirmed", "waitlisted", "waitlisted", "waitlisted"]
+    assert [e.status for e in results] == [
+        "confirmed",
+        "confirmed",
+        "waitlisted",
+        "waitlisted",
+        "waitlisted",
+    ]
     positions = seats.waitlist_positions([run.pk])
     assert [positions.get(e.pk) for e in results] == [None, None, 1, 2, 3]
     counts = seats.seat_counts(run)
     assert (counts.paid_confirmed, counts.paid_waitlist, counts.left("paid")) == (2, 3, 0)
-    assert AuditEntry.objects.filter(object_type="programs.enrollment", action="create").count() == 5
+    assert (
+        AuditEntry.objects.filter(object_type="programs.enrollment", action="create").count() == 5
+    )
 
 
 def test_paid_seat_with_a_price_makes_a_fee_due(make_run, make_women) -> None:
@@ -110,7 +120,7 @@ def test_withdrawal_offers_the_seat_to_the_first_waiting(make_run, make_women) -
 
 def test_a_new_woman_cannot_jump_an_open_offer(make_run, make_women) -> None:
     run = make_run(paid_seats=1, free_seats=0)
-    first, second = (seats.enroll(run, w, "paid") for w in make_women(2))
+    first, _second = (seats.enroll(run, w, "paid") for w in make_women(2))
     seats.withdraw(first)
     late = seats.enroll(run, make_women(1)[0], "paid")
     assert late.status == "waitlisted"
@@ -214,7 +224,7 @@ def test_seat_counts_never_go_below_what_is_taken(make_run, make_women) -> None:
 
 def test_more_seats_go_straight_to_the_waiting(make_run, make_women) -> None:
     run = make_run(paid_seats=1, free_seats=0)
-    first, second = (seats.enroll(run, w, "paid") for w in make_women(2))
+    _first, second = (seats.enroll(run, w, "paid") for w in make_women(2))
     seats.change_seats(run, paid_seats=2, free_seats=0)
     second.refresh_from_db()
     assert second.status == "offered"
@@ -222,7 +232,7 @@ def test_more_seats_go_straight_to_the_waiting(make_run, make_women) -> None:
 
 def test_sponsor_funds_extra_free_seats_for_the_waiting(make_run, make_women) -> None:
     run = make_run(paid_seats=0, free_seats=1)
-    a, b, c = (seats.enroll(run, w, "free") for w in make_women(3, eligible=True))
+    _a, b, c = (seats.enroll(run, w, "free") for w in make_women(3, eligible=True))
     run = seats.fund_free_seats(run, seats=2, sponsor="Halyk Foundation")
     assert run.free_seats == 3
     assert {e.status for e in Enrollment.objects.filter(pk__in=[b.pk, c.pk])} == {"offered"}
@@ -255,7 +265,9 @@ def test_paid_waitlist_means_the_paid_seats_are_not_unsold(make_run, make_women)
     assert seats.release_unsold_paid_seats(run) == 0
 
 
-def test_kids_room_request_is_recorded_for_her_own_children(make_run, survivor, child, make_women) -> None:
+def test_kids_room_request_is_recorded_for_her_own_children(
+    make_run, survivor, child, make_women
+) -> None:
     from mamapro.people import services as people
 
     people.update_participant(survivor, data={}, eligibility_verified=True)

@@ -1,0 +1,286 @@
+"""The coordinator's pages for runs: seat counters, waitlists, offers, roster, fees."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from mamapro.centres.context import current_centre_id
+from mamapro.core import permissions as perms
+from mamapro.core.errors import DomainError
+from mamapro.people.models import Participant
+from mamapro.people.queries import search_participants
+from mamapro.programs import queries
+from mamapro.programs.forms import EnrollForm, FeeForm, SeatsForm, SeatTypeForm, SponsorForm
+from mamapro.programs.models import Enrollment, Fee, FollowUpTask, Run
+from mamapro.programs.services import enrollment as seats
+
+UPCOMING_LIMIT = 60
+
+
+@perms.rule(perms.PROGRAM_VIEW)
+def run_list(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    runs = list(
+        queries.visible_runs(request.user, current_centre_id(request))
+        .filter(ends_on__gte=today)
+        .exclude(status=Run.Status.CANCELLED)
+        .order_by("starts_on", "id")[:UPCOMING_LIMIT]
+    )
+    counts = queries.counts_for(runs)
+    rows = [(run, counts[run.pk]) for run in runs]
+    me = perms.principal(request.user)
+    return render(
+        request,
+        "programs/run_list.html",
+        {"rows": rows, "today": today, "show_centre": len(me.member_centre_ids() or {0, 1}) > 1},
+    )
+
+
+def _run(request: HttpRequest, pk: int, capability: str) -> Run:
+    return perms.get_for_user(
+        Run.objects.select_related("course", "centre", "trainer"), request.user, capability, pk=pk
+    )
+
+
+@perms.rule(perms.PROGRAM_VIEW)
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _run(request, pk, perms.PROGRAM_VIEW)
+    me = perms.principal(request.user)
+    may = {
+        "names": me.can(perms.PARTICIPANT_VIEW, run.centre_id),
+        # Seat types say who is on a free seat, i.e. who is vulnerable: only for the people
+        # who sell and give seats.
+        "seats": me.can(perms.ENROLLMENT_EDIT, run.centre_id)
+        or me.can(perms.FEE_EDIT, run.centre_id),
+        "enroll": me.can(perms.ENROLLMENT_EDIT, run.centre_id),
+        "fees": me.can(perms.FEE_EDIT, run.centre_id),
+        "edit": me.can(perms.PROGRAM_EDIT, run.centre_id),
+        "follow_ups": me.can(perms.FOLLOW_UP_MANAGE, run.centre_id),
+    }
+    context: dict[str, Any] = {
+        "run": run,
+        "counts": seats.seat_counts(run),
+        "may": may,
+        "sessions": list(run.sessions.select_related("room")),
+    }
+    if may["names"]:
+        context["roster"] = queries.roster(run)
+    if may["follow_ups"]:
+        context["follow_ups"] = list(
+            FollowUpTask.objects.filter(enrollment__run=run, done_at__isnull=True).select_related(
+                "enrollment__participant"
+            )
+        )
+    if may["edit"]:
+        context["seats_form"] = SeatsForm(
+            initial={"paid_seats": run.paid_seats, "free_seats": run.free_seats}
+        )
+        context["sponsor_form"] = SponsorForm()
+    return render(request, "programs/run_detail.html", context)
+
+
+@perms.rule(perms.ENROLLMENT_EDIT)
+def run_candidates(request: HttpRequest, pk: int) -> HttpResponse:
+    """Women of the run's centre matching a search, not yet in the run (htmx partial)."""
+    run = _run(request, pk, perms.ENROLLMENT_EDIT)
+    query = request.GET.get("q", "").strip()[:100]
+    found: list[Participant] = []
+    if len(query) >= 2:
+        found = list(
+            search_participants(request.user, query, centre_id=run.centre_id).exclude(
+                enrollments__run=run, enrollments__status__in=Enrollment.ACTIVE
+            )[:8]
+        )
+    return render(
+        request, "programs/_candidates.html", {"run": run, "found": found, "query": query}
+    )
+
+
+def _act(
+    request: HttpRequest, run_id: int, action: Callable[[], object], done: str
+) -> HttpResponse:
+    """Run a service action; its message (or its refusal) goes back to the run page."""
+    try:
+        action()
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+    return HttpResponseRedirect(reverse("programs:run_detail", args=[run_id]))
+
+
+@perms.rule(perms.ENROLLMENT_EDIT)
+@require_POST
+def run_enroll(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _run(request, pk, perms.ENROLLMENT_EDIT)
+    form = EnrollForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a woman and a seat."))
+        return HttpResponseRedirect(reverse("programs:run_detail", args=[pk]))
+    participant = (
+        perms.scope(Participant.objects.all(), request.user, perms.PARTICIPANT_VIEW)
+        .filter(pk=form.cleaned_data["participant"])
+        .first()
+    )
+    if participant is None:
+        messages.error(request, _("No such participant among yours."))
+        return HttpResponseRedirect(reverse("programs:run_detail", args=[pk]))
+
+    def enroll() -> Enrollment:
+        return seats.enroll(
+            run, participant, form.cleaned_data["seat_type"], actor=perms.acting_user(request)
+        )
+
+    return _act(request, pk, enroll, _("%(name)s is enrolled.") % {"name": participant.full_name})
+
+
+def _enrollment(request: HttpRequest, pk: int, capability: str) -> Enrollment:
+    return perms.get_for_user(
+        Enrollment.objects.select_related("participant"), request.user, capability, pk=pk
+    )
+
+
+@perms.rule(perms.ENROLLMENT_EDIT)
+@require_POST
+def enrollment_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    enrollment = _enrollment(request, pk, perms.ENROLLMENT_EDIT)
+    return _act(
+        request,
+        enrollment.run_id,
+        lambda: seats.withdraw(enrollment, actor=perms.acting_user(request)),
+        _("%(name)s is withdrawn.") % {"name": enrollment.participant.full_name},
+    )
+
+
+@perms.rule(perms.ENROLLMENT_EDIT)
+@require_POST
+def enrollment_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    enrollment = _enrollment(request, pk, perms.ENROLLMENT_EDIT)
+    return _act(
+        request,
+        enrollment.run_id,
+        lambda: seats.accept_offer(enrollment, actor=perms.acting_user(request)),
+        _("%(name)s accepted the seat.") % {"name": enrollment.participant.full_name},
+    )
+
+
+@perms.rule(perms.ENROLLMENT_EDIT)
+@require_POST
+def enrollment_decline(request: HttpRequest, pk: int) -> HttpResponse:
+    enrollment = _enrollment(request, pk, perms.ENROLLMENT_EDIT)
+    return _act(
+        request,
+        enrollment.run_id,
+        lambda: seats.decline_offer(enrollment, actor=perms.acting_user(request)),
+        _("The seat passes to the next woman waiting."),
+    )
+
+
+@perms.rule(perms.ENROLLMENT_EDIT)
+@require_POST
+def enrollment_seat_type(request: HttpRequest, pk: int) -> HttpResponse:
+    enrollment = _enrollment(request, pk, perms.ENROLLMENT_EDIT)
+    form = SeatTypeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a paid or a free seat."))
+        return HttpResponseRedirect(reverse("programs:run_detail", args=[enrollment.run_id]))
+    return _act(
+        request,
+        enrollment.run_id,
+        lambda: seats.move_seat_type(
+            enrollment, form.cleaned_data["seat_type"], actor=perms.acting_user(request)
+        ),
+        _("Seat changed."),
+    )
+
+
+def _form_errors(form: Any) -> str:
+    return " ".join(
+        f"{form.fields[name].label}: {' '.join(map(str, errs))}"
+        for name, errs in form.errors.items()
+    )
+
+
+@perms.rule(perms.PROGRAM_EDIT)
+@require_POST
+def run_seats(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _run(request, pk, perms.PROGRAM_EDIT)
+    form = SeatsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return HttpResponseRedirect(reverse("programs:run_detail", args=[pk]))
+    return _act(
+        request,
+        pk,
+        lambda: seats.change_seats(run, actor=perms.acting_user(request), **form.cleaned_data),
+        _("Seats changed."),
+    )
+
+
+@perms.rule(perms.PROGRAM_EDIT)
+@require_POST
+def run_sponsor(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _run(request, pk, perms.PROGRAM_EDIT)
+    form = SponsorForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return HttpResponseRedirect(reverse("programs:run_detail", args=[pk]))
+    return _act(
+        request,
+        pk,
+        lambda: seats.fund_free_seats(run, actor=perms.acting_user(request), **form.cleaned_data),
+        _("Sponsored seats added."),
+    )
+
+
+@perms.rule(perms.PROGRAM_EDIT)
+@require_POST
+def run_release(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _run(request, pk, perms.PROGRAM_EDIT)
+    released: list[int] = []
+    response = _act(
+        request,
+        pk,
+        lambda: released.append(
+            seats.release_unsold_paid_seats(run, actor=perms.acting_user(request))
+        ),
+        _("Unsold paid seats released as free seats."),
+    )
+    if released == [0]:
+        messages.info(
+            request,
+            _("Nothing to release: it is too early, or every paid seat is taken or wanted."),
+        )
+    return response
+
+
+@perms.rule(perms.FEE_EDIT)
+@require_POST
+def fee_status(request: HttpRequest, pk: int) -> HttpResponse:
+    fee = perms.get_for_user(
+        Fee.objects.select_related("enrollment"), request.user, perms.FEE_EDIT, pk=pk
+    )
+    form = FeeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose due, paid or waived."))
+        return HttpResponseRedirect(reverse("programs:run_detail", args=[fee.enrollment.run_id]))
+    return _act(
+        request,
+        fee.enrollment.run_id,
+        lambda: seats.set_fee_status(
+            fee, form.cleaned_data["status"], actor=perms.acting_user(request)
+        ),
+        _("Fee updated."),
+    )
