@@ -31,8 +31,8 @@ def run(args: list[str]) -> int:
     print(f"mamapro test: database {database}", flush=True)
     if not args:
         for title, argv in (
-            ("ruff check", [python, "-m", "ruff", "check", "src"]),
-            ("ruff format", [python, "-m", "ruff", "format", "--check", "src"]),
+            ("ruff check", [python, "-m", "ruff", "check", "src", "bench", "scripts"]),
+            ("ruff format", [python, "-m", "ruff", "format", "--check", "src", "bench", "scripts"]),
             ("mypy", [python, "-m", "mypy"]),
         ):
             if _step(title, argv, env) != 0:
