@@ -18,6 +18,7 @@ from mamapro.core import audit
 from mamapro.core.models import User
 from mamapro.core.regions import Region
 from mamapro.demo import names
+from mamapro.demo import programs as demo_programs
 from mamapro.demo.logins import DEMO_PASSWORD, LOGINS
 from mamapro.people import services
 from mamapro.people.models import Circumstance, ContactChannel, Participant
@@ -150,7 +151,7 @@ def load() -> dict[str, int]:
     with audit.acting_as(None, via="demo"):
         centres = _centres()
         _logins(centres)
-        created = {"participants": 0, "children": 0}
+        created = {"participants": 0, "children": 0, "runs": 0}
         existing = set(Participant.objects.values_list("centre_id", "phone"))
         today = timezone.localdate()
         for key, count in PARTICIPANTS_PER_CENTRE.items():
@@ -163,6 +164,7 @@ def load() -> dict[str, int]:
                 if children is not None:
                     created["participants"] += 1
                     created["children"] += children
+        created["runs"] = demo_programs.load(centres, random.Random(f"{SEED}-programs"))
     return created
 
 

@@ -45,10 +45,18 @@ def test_demo_data_is_realistic_and_idempotent() -> None:
     assert astana.city == "Астана"
     assert Membership.objects.get(user__username="tutor").role == Role.TUTOR
     assert verify_chain().ok
+    from mamapro.programs.models import Run
+    from mamapro.programs.services.enrollment import seat_counts
+
+    assert Run.objects.count() == 6
+    busy = seat_counts(Run.objects.get(course__category="entrepreneurship"))
+    assert (busy.paid_confirmed, busy.free_confirmed) == (10, 10)
+    assert busy.paid_waitlist > 0
+    assert busy.free_waitlist > 0
 
     out = StringIO()
     call_command("demo", "--port", "8001", "--no-serve", stdout=out)
-    assert "new this run: 0 participants, 0 children" in out.getvalue()
+    assert "new this run: 0 participants, 0 children, 0 runs" in out.getvalue()
     assert (
         Participant.objects.count(),
         Child.objects.count(),

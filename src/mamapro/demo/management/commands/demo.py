@@ -28,7 +28,7 @@ class Command(BaseCommand):
         created = load()
         self.stdout.write(
             f"Demo data ready (new this run: {created['participants']} participants, "
-            f"{created['children']} children)."
+            f"{created['children']} children, {created['runs']} runs)."
         )
         url = f"http://127.0.0.1:{port}/"
         self.stdout.write("")
