@@ -58,39 +58,100 @@ def _english() -> Any:
         yield
 
 
-@pytest.fixture
-def almaty(db: Any) -> Centre:
+# Builders: plain functions, so that a module-wide world (the permission table) can use them
+# outside function-scoped fixtures.
+def build_almaty() -> Centre:
     centre = Centre.objects.create(name="Mama Pro Алматы", city="Алматы", region=Region.ALMATY_CITY)
     Room.objects.create(centre=centre, name="Аудитория 1", kind=Room.Kind.CLASSROOM, capacity=20)
     return centre
 
 
+def build_astana() -> Centre:
+    return Centre.objects.create(name="Mama Pro Астана", city="Астана", region=Region.ASTANA)
+
+
+def build_user(
+    username: str, role: str | None = None, centre: Centre | None = None, **extra: Any
+) -> User:
+    user = User.objects.create_user(username=username, password="a-long-test-password", **extra)
+    if role is not None:
+        Membership.objects.create(
+            user=user, role=role, centre=None if role == Role.DIRECTOR else centre
+        )
+    return user
+
+
+def build_personas(almaty: Centre, astana: Centre) -> dict[str, User]:
+    users = {role: build_user(role, role, almaty) for role in STAFF_ROLES}
+    users["outsider"] = build_user("outsider", Role.COORDINATOR, astana)
+    users["norole"] = build_user("norole")
+    return users
+
+
+def build_survivor(centre: Centre) -> Participant:
+    """A DV survivor with an IIN, an address and a safe-contact note."""
+    return services.create_participant(
+        centre=centre,
+        data={
+            "given_name": "Әсел",
+            "family_name": "Қасымова",
+            "phone": "+77015550100",
+            "language": "kk",
+            "iin": "900215450007",
+            "address": "Алматы, мкр. 5, д. 12",
+            "safe_contact_note": "Только SMS по будням",
+        },
+        circumstances=("domestic_violence", "special_needs_child"),
+    )
+
+
+def build_child(mother: Participant) -> Child:
+    """Her autistic, non-verbal son on a gluten-free diet; his father may never collect him."""
+    kid = services.add_child(
+        mother,
+        data={
+            "given_name": "Әлихан",
+            "birth_date": dt.date(2019, 5, 4),
+            "support_level": "high",
+            "support_needs": ["autism"],
+            "communication": "non_verbal",
+            "diet": ["gluten_free"],
+            "medication": "Депакин",
+        },
+    )
+    services.add_adult(
+        kid, data={"name": "Әсел Қасымова", "relation": "mother", "authorised": True}
+    )
+    services.add_adult(
+        kid,
+        data={
+            "name": "Ерлан Қасымов",
+            "relation": "father",
+            "authorised": False,
+            "note": "Protective order 123/2026",
+        },
+    )
+    return kid
+
+
+@pytest.fixture
+def almaty(db: Any) -> Centre:
+    return build_almaty()
+
+
 @pytest.fixture
 def astana(db: Any) -> Centre:
-    return Centre.objects.create(name="Mama Pro Астана", city="Астана", region=Region.ASTANA)
+    return build_astana()
 
 
 @pytest.fixture
 def make_user(db: Any) -> Callable[..., User]:
-    def make(
-        username: str, role: str | None = None, centre: Centre | None = None, **extra: Any
-    ) -> User:
-        user = User.objects.create_user(username=username, password="a-long-test-password", **extra)
-        if role is not None:
-            Membership.objects.create(
-                user=user, role=role, centre=None if role == Role.DIRECTOR else centre
-            )
-        return user
-
-    return make
+    return build_user
 
 
 @pytest.fixture
-def personas(almaty: Centre, astana: Centre, make_user: Callable[..., User]) -> dict[str, User]:
-    users = {role: make_user(role, role, almaty) for role in STAFF_ROLES}
-    users["outsider"] = make_user("outsider", Role.COORDINATOR, astana)
-    users["norole"] = make_user("norole")
-    return users
+def personas(almaty: Centre, astana: Centre) -> dict[str, User]:
+    return build_personas(almaty, astana)
 
 
 @pytest.fixture
@@ -133,45 +194,13 @@ def make_participant(almaty: Centre) -> Callable[..., Participant]:
 
 
 @pytest.fixture
-def survivor(make_participant: Callable[..., Participant]) -> Participant:
-    """A DV survivor with an IIN, a hidden address and a child with a restricted father."""
-    return make_participant(
-        given_name="Әсел",
-        family_name="Қасымова",
-        iin="900215450007",
-        address="Алматы, мкр. 5, д. 12",
-        safe_contact_note="Только SMS по будням",
-        circumstances=("domestic_violence", "special_needs_child"),
-    )
+def survivor(almaty: Centre) -> Participant:
+    return build_survivor(almaty)
 
 
 @pytest.fixture
 def child(survivor: Participant) -> Child:
-    kid = services.add_child(
-        survivor,
-        data={
-            "given_name": "Әлихан",
-            "birth_date": dt.date(2019, 5, 4),
-            "support_level": "high",
-            "support_needs": ["autism"],
-            "communication": "non_verbal",
-            "diet": ["gluten_free"],
-            "medication": "Депакин",
-        },
-    )
-    services.add_adult(
-        kid, data={"name": "Әсел Қасымова", "relation": "mother", "authorised": True}
-    )
-    services.add_adult(
-        kid,
-        data={
-            "name": "Ерлан Қасымов",
-            "relation": "father",
-            "authorised": False,
-            "note": "Protective order 123/2026",
-        },
-    )
-    return kid
+    return build_child(survivor)
 
 
 @pytest.fixture

@@ -38,4 +38,6 @@ def run(args: list[str]) -> int:
             if _step(title, argv, env) != 0:
                 print(f"\nmamapro test: {title} failed.", flush=True)
                 return 1
-    return _step("pytest", [python, "-m", "pytest", *args], env)
+    # The whole suite runs on every core (each worker gets its own test database).
+    parallel = [] if args else ["-n", "auto"]
+    return _step("pytest", [python, "-m", "pytest", *parallel, *args], env)

@@ -10,15 +10,24 @@ from __future__ import annotations
 
 import importlib
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.apps import apps
+from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from mamapro.api import api
-from mamapro.conftest import PERSONAS
+from mamapro.conftest import (
+    PERSONAS,
+    build_almaty,
+    build_astana,
+    build_child,
+    build_personas,
+    build_survivor,
+)
 from mamapro.core.tests.rows import ApiRow, Rows, WebRow
 
 pytestmark = pytest.mark.django_db
@@ -96,19 +105,32 @@ def test_every_api_operation_has_a_rule_and_a_row() -> None:
     assert api_names >= PUBLIC_API_DOCS
 
 
+@pytest.fixture(scope="module")
+def world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
+    """Built once per module inside a transaction that is rolled back at the end (as Django's
+    TestCase.setUpTestData does); each test still runs in its own savepoint, so what one
+    test changes the next never sees. ~1,000 cases would otherwise rebuild it each time."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        almaty, astana = build_almaty(), build_astana()
+        survivor = build_survivor(almaty)
+        child = build_child(survivor)
+        w: dict[str, Any] = {
+            "personas": build_personas(almaty, astana),
+            "participant": survivor,
+            "child": child,
+            "adult": child.adults.get(authorised=False),
+            "almaty": almaty,
+        }
+        for rows in ROWS:
+            if rows.build is not None:
+                rows.build(w)
+        yield w
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def world(personas, survivor, child, restricted_adult) -> dict[str, Any]:
-    w: dict[str, Any] = {
-        "personas": personas,
-        "participant": survivor,
-        "child": child,
-        "adult": restricted_adult,
-        "almaty": survivor.centre,
-    }
-    for rows in ROWS:
-        if rows.build is not None:
-            rows.build(w)
-    return w
+def personas(world: dict[str, Any]) -> dict[str, Any]:
+    return world["personas"]
 
 
 def _web_url(name: str, world: dict[str, Any]) -> str:

@@ -117,10 +117,15 @@ def _confirm(enrollment: Enrollment, run: Run, now: dt.datetime) -> None:
     enrollment.offered_at = enrollment.offer_expires_at = None
     enrollment.save()
     if enrollment.seat_type == PAID and run.price > 0:
-        Fee.objects.update_or_create(
+        fee, created = Fee.objects.get_or_create(
             enrollment=enrollment,
             defaults={"centre_id": run.centre_id, "amount": run.price, "currency": run.currency},
         )
+        if not created and fee.status == Fee.Status.WAIVED:
+            # Back on a paid seat after giving one up: the fee is due again (a fee she paid
+            # before stays paid).
+            fee.status, fee.note, fee.amount, fee.paid_at = Fee.Status.DUE, "", run.price, None
+            fee.save()
 
 
 def _offer_free_seats(
@@ -255,13 +260,16 @@ def withdraw(
     actor: User | None = None,
     reason: str = Enrollment.EndReason.WITHDREW,
     status: str = Status.WITHDRAWN,
+    only_from: tuple[str, ...] = (Status.CONFIRMED, Status.OFFERED, Status.WAITLISTED),
     now: dt.datetime | None = None,
 ) -> Enrollment:
     """She leaves the run (or her place in line); a seat she held is offered to the next."""
     now = _now(now)
     with locked_run(enrollment.run_id) as run, transaction.atomic():
         enrollment = Enrollment.objects.get(pk=enrollment.pk)
-        if enrollment.status not in (Status.CONFIRMED, Status.OFFERED, Status.WAITLISTED):
+        if enrollment.status not in only_from:
+            if only_from == (Status.OFFERED,):
+                raise Conflict(_("There is no open offer to decline."))
             raise Conflict(
                 _("This enrollment has already ended (%(status)s).")
                 % {"status": enrollment.get_status_display()}
@@ -293,9 +301,15 @@ def accept_offer(
 def decline_offer(
     enrollment: Enrollment, *, actor: User | None = None, now: dt.datetime | None = None
 ) -> Enrollment:
-    if enrollment.status != Status.OFFERED:
-        raise Conflict(_("There is no open offer to decline."))
-    return withdraw(enrollment, actor=actor, reason=Enrollment.EndReason.DECLINED_OFFER, now=now)
+    # The status is checked under the run's lock (in withdraw): an offer accepted a moment
+    # ago must not be withdrawn by a late "decline".
+    return withdraw(
+        enrollment,
+        actor=actor,
+        reason=Enrollment.EndReason.DECLINED_OFFER,
+        only_from=(Status.OFFERED,),
+        now=now,
+    )
 
 
 def expire_offers(*, now: dt.datetime | None = None) -> int:
@@ -356,10 +370,12 @@ def move_seat_type(
                 _confirm(enrollment, run, now)
             _offer_free_seats(run, old, now, actor)
         else:
-            # Waiting: she joins the other line at its end.
+            # Waiting: she joins the other line at its end, and gets a seat at once if one of
+            # that type stands free with nobody before her.
             enrollment.seat_type = seat_type
             enrollment.queued_at = now
             enrollment.save()
+            _offer_free_seats(run, seat_type, now, actor)
         _record(AuditEntry.Action.UPDATE, enrollment, actor, event="seat_type_changed", was=old)
     return enrollment
 

@@ -291,3 +291,14 @@ def test_fee_status_changes_are_audited(make_run, make_women, personas) -> None:
     assert entry.actor == personas["manager"]
     with pytest.raises(ValidationError):
         seats.set_fee_status(fee, "refunded")
+
+
+def test_a_late_decline_cannot_undo_an_accepted_offer(make_run, make_women) -> None:
+    run = make_run(paid_seats=1, free_seats=0)
+    first, second = (seats.enroll(run, w, "paid") for w in make_women(2))
+    seats.withdraw(first)
+    offer = Enrollment.objects.get(pk=second.pk)
+    seats.accept_offer(offer)
+    with pytest.raises(Conflict, match="no open offer"):
+        seats.decline_offer(offer)  # the stale object still says "offered"
+    assert Enrollment.objects.get(pk=second.pk).status == "confirmed"

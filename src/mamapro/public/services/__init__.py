@@ -1,0 +1,1 @@
+"""State changes made from the public site: one module per action family."""
