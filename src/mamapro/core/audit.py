@@ -154,7 +154,8 @@ def record_events(events: Sequence[Event], *, actor: User | None = None) -> list
     who = actor if actor is not None else ctx.actor
     ip = _normal_ip(ctx.ip)
     now = timezone.now()
-    with transaction.atomic():
+    # No savepoint: the entry lives or dies with the caller's change.
+    with transaction.atomic(savepoint=False):
         # The migration creates the head row; get_or_create only matters after a test flush.
         head, _created = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
         entries = []

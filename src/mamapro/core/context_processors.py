@@ -18,5 +18,9 @@ def staff(request: HttpRequest) -> dict[str, Any]:
             "participants": me.can(perms.PARTICIPANT_VIEW),
             "register": me.can(perms.PARTICIPANT_EDIT),
             "runs": me.can(perms.PROGRAM_VIEW),
+            "applications": me.can(perms.ENROLLMENT_EDIT),
+            "roll_call": me.can(perms.ATTENDANCE_RECORD),
+            "follow_ups": me.can(perms.FOLLOW_UP_MANAGE),
+            "topics": me.can(perms.TOPICS_VIEW),
         },
     }

@@ -146,8 +146,12 @@ def _with_related(qs: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
 
 
 def respond(request: HttpRequest, enrollments: list[Enrollment]) -> list[dict[str, Any]]:
-    waiting_runs = {e.run_id for e in enrollments if e.status == seats.Status.WAITLISTED}
-    positions = seats.waitlist_positions(waiting_runs) if waiting_runs else {}
+    waiting = [e for e in enrollments if e.status == seats.Status.WAITLISTED]
+    if len(waiting) == 1:
+        # One answer (POST, GET one): count the women ahead of her, not the whole line.
+        positions = {waiting[0].pk: seats.waitlist_position(waiting[0]) or 0}
+    else:
+        positions = seats.waitlist_positions({e.run_id for e in waiting}) if waiting else {}
     access: dict[int, EnrollmentAccess] = {}
     out = []
     for e in enrollments:

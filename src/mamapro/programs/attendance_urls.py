@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from mamapro.programs import views_attendance as views
+import mamapro.programs.views_attendance as views
 
 urlpatterns: list[URLPattern] = [
     path("roll-call/", views.roll_call_list, name="roll_call_list"),

@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from mamapro.core import permissions as perms
 from mamapro.core.models import User
@@ -28,11 +28,16 @@ def visible_runs(user: User | AnonymousUser, centre_id: int | None) -> QuerySet[
 def counts_for(runs: list[Run]) -> dict[int, SeatCounts]:
     """Seat counts of many runs in one query (the list page)."""
     tally: dict[int, Counter[tuple[str, str]]] = defaultdict(Counter)
-    rows = Enrollment.objects.filter(
-        run__in=runs, status__in=[*Enrollment.HOLDS_SEAT, Enrollment.Status.WAITLISTED]
-    ).values_list("run_id", "seat_type", "status")
-    for run_id, seat_type, status in rows:
-        tally[run_id][(seat_type, status)] += 1
+    rows = (
+        Enrollment.objects.filter(
+            run__in=runs, status__in=[*Enrollment.HOLDS_SEAT, Enrollment.Status.WAITLISTED]
+        )
+        .values_list("run_id", "seat_type", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for run_id, seat_type, status, n in rows:
+        tally[run_id][(seat_type, status)] = n
     out = {}
     for run in runs:
         c = tally[run.pk]

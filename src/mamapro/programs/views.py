@@ -66,6 +66,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "fees": me.can(perms.FEE_EDIT, run.centre_id),
         "edit": me.can(perms.PROGRAM_EDIT, run.centre_id),
         "follow_ups": me.can(perms.FOLLOW_UP_MANAGE, run.centre_id),
+        "roll_call": perms.may_take_roll_call(request.user, run.centre_id, run.trainer_id),
     }
     context: dict[str, Any] = {
         "run": run,

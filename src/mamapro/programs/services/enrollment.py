@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -61,11 +62,15 @@ class SeatCounts:
 def seat_counts(run: Run) -> SeatCounts:
     """Counted from the enrollment rows (one query); never from a stored counter."""
     counts: Counter[tuple[str, str]] = Counter()
-    rows = Enrollment.objects.filter(
-        run=run, status__in=[*Enrollment.HOLDS_SEAT, Status.WAITLISTED]
-    ).values_list("seat_type", "status")
-    for seat_type, status in rows:
-        counts[(seat_type, status)] += 1
+    # Counted by the database (at most six rows back): this runs inside the run's lock.
+    rows = (
+        Enrollment.objects.filter(run=run, status__in=[*Enrollment.HOLDS_SEAT, Status.WAITLISTED])
+        .values_list("seat_type", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for seat_type, status, n in rows:
+        counts[(seat_type, status)] = n
     return SeatCounts(
         paid_seats=run.paid_seats,
         free_seats=run.free_seats,
@@ -76,6 +81,19 @@ def seat_counts(run: Run) -> SeatCounts:
         paid_waitlist=counts[(PAID, Status.WAITLISTED)],
         free_waitlist=counts[(FREE, Status.WAITLISTED)],
     )
+
+
+def waitlist_position(enrollment: Enrollment) -> int | None:
+    """Her 1-based place in her run's line for her seat type (one indexed count)."""
+    if enrollment.status != Status.WAITLISTED:
+        return None
+    ahead = Enrollment.objects.filter(
+        run_id=enrollment.run_id, seat_type=enrollment.seat_type, status=Status.WAITLISTED
+    ).filter(
+        Q(queued_at__lt=enrollment.queued_at)
+        | Q(queued_at=enrollment.queued_at, id__lt=enrollment.pk)
+    )
+    return ahead.count() + 1
 
 
 def waitlist_positions(runs: Iterable[int]) -> dict[int, int]:
@@ -117,11 +135,16 @@ def _confirm(enrollment: Enrollment, run: Run, now: dt.datetime) -> None:
     enrollment.offered_at = enrollment.offer_expires_at = None
     enrollment.save()
     if enrollment.seat_type == PAID and run.price > 0:
-        fee, created = Fee.objects.get_or_create(
-            enrollment=enrollment,
-            defaults={"centre_id": run.centre_id, "amount": run.price, "currency": run.currency},
-        )
-        if not created and fee.status == Fee.Status.WAIVED:
+        # The run is locked: nobody else can be making this fee, so no get_or_create savepoint.
+        fee = Fee.objects.filter(enrollment=enrollment).first()
+        if fee is None:
+            Fee.objects.create(
+                enrollment=enrollment,
+                centre_id=run.centre_id,
+                amount=run.price,
+                currency=run.currency,
+            )
+        elif fee.status == Fee.Status.WAIVED:
             # Back on a paid seat after giving one up: the fee is due again (a fee she paid
             # before stays paid).
             fee.status, fee.note, fee.amount, fee.paid_at = Fee.Status.DUE, "", run.price, None
@@ -189,9 +212,10 @@ def enroll(
 ) -> Enrollment:
     """Confirm her seat if one of that type is free and nobody is waiting; else waitlist her."""
     now = _now(now)
+    # Her record as it is now (eligibility may have been verified a moment ago); read before
+    # the lock, to keep the time the run is locked short.
+    participant = Participant.objects.get(pk=participant.pk)
     with locked_run(run.pk) as run:
-        # Her record as it is now (eligibility may have been verified a moment ago).
-        participant = Participant.objects.get(pk=participant.pk)
         _check_can_enroll(run, participant, seat_type, timezone.localdate(now))
         existing = Enrollment.objects.filter(run=run, participant=participant).first()
         if existing is not None and existing.status in Enrollment.ACTIVE:
@@ -201,7 +225,9 @@ def enroll(
             )
         counts = seat_counts(run)
         locking.between_count_and_write()
-        with transaction.atomic():
+        # No savepoint under the lock's transaction (the lock is held while this runs); a
+        # transaction of its own when the concurrency test has switched the lock off.
+        with transaction.atomic(savepoint=False):
             enrollment = existing or Enrollment(
                 run=run, centre_id=run.centre_id, participant=participant
             )
@@ -265,7 +291,7 @@ def withdraw(
 ) -> Enrollment:
     """She leaves the run (or her place in line); a seat she held is offered to the next."""
     now = _now(now)
-    with locked_run(enrollment.run_id) as run, transaction.atomic():
+    with locked_run(enrollment.run_id) as run, transaction.atomic(savepoint=False):
         enrollment = Enrollment.objects.get(pk=enrollment.pk)
         if enrollment.status not in only_from:
             if only_from == (Status.OFFERED,):
@@ -286,7 +312,7 @@ def accept_offer(
     enrollment: Enrollment, *, actor: User | None = None, now: dt.datetime | None = None
 ) -> Enrollment:
     now = _now(now)
-    with locked_run(enrollment.run_id) as run, transaction.atomic():
+    with locked_run(enrollment.run_id) as run, transaction.atomic(savepoint=False):
         enrollment = Enrollment.objects.get(pk=enrollment.pk)
         if enrollment.status != Status.OFFERED:
             raise Conflict(_("There is no open offer to accept."))
@@ -322,7 +348,7 @@ def expire_offers(*, now: dt.datetime | None = None) -> int:
         )
     )
     for run_id in sorted(run_ids):
-        with locked_run(run_id) as run, transaction.atomic():
+        with locked_run(run_id) as run, transaction.atomic(savepoint=False):
             lapsed = list(
                 Enrollment.objects.filter(run=run, status=Status.OFFERED, offer_expires_at__lte=now)
             )
@@ -344,7 +370,7 @@ def move_seat_type(
 ) -> Enrollment:
     """A coordinator moves a woman holding a seat to the other seat type, if one is free."""
     now = _now(now)
-    with locked_run(enrollment.run_id) as run, transaction.atomic():
+    with locked_run(enrollment.run_id) as run, transaction.atomic(savepoint=False):
         enrollment = Enrollment.objects.select_related("participant").get(pk=enrollment.pk)
         if enrollment.seat_type == seat_type:
             return enrollment
@@ -396,7 +422,7 @@ def change_seats(
             errors[name] = _("Enter a whole number, 0 or more.")
     if errors:
         raise ValidationError(errors)
-    with locked_run(run.pk) as run, transaction.atomic():
+    with locked_run(run.pk) as run, transaction.atomic(savepoint=False):
         counts = seat_counts(run)
         for name, value, seat_type in (
             ("paid_seats", paid_seats, PAID),
@@ -454,7 +480,7 @@ def fund_free_seats(
         errors["sponsor"] = _("Name the sponsor.")
     if errors:
         raise ValidationError(errors)
-    with locked_run(run.pk) as run, transaction.atomic():
+    with locked_run(run.pk) as run, transaction.atomic(savepoint=False):
         run.free_seats += seats
         run.save(update_fields=["free_seats"])
         _seat_change(run, SeatChange.Kind.SPONSOR, 0, seats, sponsor, actor)
@@ -467,7 +493,7 @@ def release_unsold_paid_seats(
 ) -> int:
     """Close to the start, paid seats nobody bought become free seats. Returns how many."""
     now = _now(now)
-    with locked_run(run.pk) as run, transaction.atomic():
+    with locked_run(run.pk) as run, transaction.atomic(savepoint=False):
         if run.release_days_before is None or run.status != Run.Status.PUBLISHED:
             return 0
         if timezone.localdate(now) < run.starts_on - dt.timedelta(days=run.release_days_before):
