@@ -155,6 +155,12 @@ def personas(almaty: Centre, astana: Centre) -> dict[str, User]:
 
 
 @pytest.fixture
+def client() -> Client:
+    """Pages in English unless a test (or the user's saved language) says otherwise."""
+    return Client(headers={"Accept-Language": "en"})
+
+
+@pytest.fixture
 def login(client: Client) -> Callable[[User], Client]:
     def do(user: User) -> Client:
         client.force_login(user)
@@ -167,7 +173,8 @@ def login(client: Client) -> Callable[[User], Client]:
 def token_for() -> Callable[[User], dict[str, str]]:
     def make(user: User) -> dict[str, str]:
         _token, raw = ApiToken.issue(user)
-        return {"Authorization": f"Bearer {raw}"}
+        # Messages are compared in English; without the header the API answers in Russian.
+        return {"Authorization": f"Bearer {raw}", "Accept-Language": "en"}
 
     return make
 
