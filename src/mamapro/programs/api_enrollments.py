@@ -226,8 +226,10 @@ def create_enrollment(request: HttpRequest, payload: EnrollmentIn) -> Status[dic
         actor=user,  # type: ignore[arg-type]
         source=Enrollment.Source.API,
         kids_room_children=children,
+        participant_is_fresh=True,  # read from the database a moment ago, above
     )
-    return Status(201, _respond_one(request, enrollment.pk))
+    # The service's own objects carry the run, her and her fee: no second read.
+    return Status(201, respond(request, [enrollment])[0])
 
 
 @router.get("/enrollments/{enrollment_id}", response=EnrollmentOut, exclude_unset=True)

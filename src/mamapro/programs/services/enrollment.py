@@ -209,12 +209,14 @@ def enroll(
     source: str = Enrollment.Source.STAFF,
     kids_room_children: Iterable[Child] = (),
     now: dt.datetime | None = None,
+    participant_is_fresh: bool = False,
 ) -> Enrollment:
     """Confirm her seat if one of that type is free and nobody is waiting; else waitlist her."""
     now = _now(now)
-    # Her record as it is now (eligibility may have been verified a moment ago); read before
-    # the lock, to keep the time the run is locked short.
-    participant = Participant.objects.get(pk=participant.pk)
+    if not participant_is_fresh:
+        # Her record as it is now (eligibility may have been verified a moment ago); read
+        # before the lock, to keep the time the run is locked short.
+        participant = Participant.objects.get(pk=participant.pk)
     with locked_run(run.pk) as run:
         _check_can_enroll(run, participant, seat_type, timezone.localdate(now))
         existing = Enrollment.objects.filter(run=run, participant=participant).first()
