@@ -148,8 +148,10 @@ def _with_related(qs: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
 def respond(request: HttpRequest, enrollments: list[Enrollment]) -> list[dict[str, Any]]:
     waiting = [e for e in enrollments if e.status == seats.Status.WAITLISTED]
     if len(waiting) == 1:
-        # One answer (POST, GET one): count the women ahead of her, not the whole line.
-        positions = {waiting[0].pk: seats.waitlist_position(waiting[0]) or 0}
+        # One answer (POST, GET one): the service knows her place when it has just put her in
+        # line; otherwise count the women ahead of her, not the whole line.
+        known = getattr(waiting[0], "waitlist_position", None)
+        positions = {waiting[0].pk: known or seats.waitlist_position(waiting[0]) or 0}
     else:
         positions = seats.waitlist_positions({e.run_id for e in waiting}) if waiting else {}
     access: dict[int, EnrollmentAccess] = {}

@@ -133,10 +133,12 @@ def _confirm(enrollment: Enrollment, run: Run, now: dt.datetime) -> None:
     enrollment.status = Status.CONFIRMED
     enrollment.confirmed_at = now
     enrollment.offered_at = enrollment.offer_expires_at = None
+    is_new = enrollment._state.adding
     enrollment.save()
     if enrollment.seat_type == PAID and run.price > 0:
-        # The run is locked: nobody else can be making this fee, so no get_or_create savepoint.
-        fee = Fee.objects.filter(enrollment=enrollment).first()
+        # The run is locked: nobody else can be making this fee, so no get_or_create savepoint;
+        # a brand-new enrollment has none to look for.
+        fee = None if is_new else Fee.objects.filter(enrollment=enrollment).first()
         if fee is None:
             Fee.objects.create(
                 enrollment=enrollment,
@@ -212,12 +214,13 @@ def enroll(
     participant_is_fresh: bool = False,
 ) -> Enrollment:
     """Confirm her seat if one of that type is free and nobody is waiting; else waitlist her."""
-    now = _now(now)
     if not participant_is_fresh:
         # Her record as it is now (eligibility may have been verified a moment ago); read
         # before the lock, to keep the time the run is locked short.
         participant = Participant.objects.get(pk=participant.pk)
     with locked_run(run.pk) as run:
+        # Arrival is when she gets the lock: the line's order is the order seats were decided.
+        now = _now(now)
         _check_can_enroll(run, participant, seat_type, timezone.localdate(now))
         existing = Enrollment.objects.filter(run=run, participant=participant).first()
         if existing is not None and existing.status in Enrollment.ACTIVE:
@@ -233,6 +236,7 @@ def enroll(
             enrollment = existing or Enrollment(
                 run=run, centre_id=run.centre_id, participant=participant
             )
+            had_no_fee = existing is None
             enrollment.seat_type = seat_type
             enrollment.source = source
             enrollment.queued_at = now
@@ -244,6 +248,11 @@ def enroll(
             else:
                 enrollment.status = Status.WAITLISTED
                 enrollment.save()
+                # She joins at the end of this line; the answer needs no second count.
+                enrollment.waitlist_position = counts.waiting(seat_type) + 1  # type: ignore[attr-defined]
+            if had_no_fee and not Enrollment.fee.is_cached(enrollment):
+                # Known to have no fee: let `enrollment.fee` say so without asking the database.
+                Enrollment.fee.related.set_cached_value(enrollment, None)
             _request_kids_room(enrollment, run, participant, kids_room_children)
             _record(AuditEntry.Action.CREATE, enrollment, actor, event="enrolled")
     return enrollment
