@@ -168,3 +168,18 @@ def install_error_handlers(api: NinjaAPI) -> None:
 class PageFilters(Schema):
     limit: int = Field(50, ge=1, le=200, description="at most 200 per page")
     offset: int = Field(0, ge=0)
+
+
+def patch_data(payload: Schema, *, nullable: set[str], blankable: set[str]) -> dict[str, Any]:
+    """The fields a PATCH sent; null clears an optional field and is refused elsewhere."""
+    data = payload.dict(exclude_unset=True)
+    errors = {}
+    for name, value in data.items():
+        if value is None and name not in nullable:
+            if name in blankable:
+                data[name] = ""
+            else:
+                errors[name] = _("This field cannot be null.")
+    if errors:
+        raise DjangoValidationError(errors)
+    return data

@@ -17,7 +17,7 @@ from ninja import Field, Query, Router, Schema, Status
 from mamapro.centres.models import Centre
 from mamapro.core import audit
 from mamapro.core import permissions as perms
-from mamapro.core.api import Page, PageFilters
+from mamapro.core.api import Page, PageFilters, patch_data
 from mamapro.people import services
 from mamapro.people.models import Child, ChildAdult, Participant
 from mamapro.people.queries import search_participants
@@ -229,28 +229,13 @@ def get_participant(request: HttpRequest, participant_id: int) -> dict[str, Any]
     return _respond_participants(request, [participant])[0]
 
 
-def _patch_data(payload: Schema, *, nullable: set[str], blankable: set[str]) -> dict[str, Any]:
-    """The fields a PATCH sent; null clears an optional text field and is refused elsewhere."""
-    data = payload.dict(exclude_unset=True)
-    errors = {}
-    for name, value in data.items():
-        if value is None and name not in nullable:
-            if name in blankable:
-                data[name] = ""
-            else:
-                errors[name] = _("This field cannot be null.")
-    if errors:
-        raise ValidationError(errors)
-    return data
-
-
 @router.patch("/participants/{participant_id}", response=ParticipantOut, exclude_unset=True)
 @perms.rule(perms.PARTICIPANT_EDIT)
 def update_participant(
     request: HttpRequest, participant_id: int, payload: ParticipantPatch
 ) -> dict[str, Any]:
     participant = _visible_participant(request, participant_id, perms.PARTICIPANT_EDIT)
-    data = _patch_data(
+    data = patch_data(
         payload,
         nullable={"iin", "safe_hours_from", "safe_hours_to"},
         blankable={"patronymic", "latin_name", "email", "region", "address", "safe_contact_note"},
@@ -385,7 +370,7 @@ def get_child(request: HttpRequest, child_id: int) -> dict[str, Any]:
 @perms.rule(perms.CHILD_EDIT)
 def update_child(request: HttpRequest, child_id: int, payload: ChildPatch) -> dict[str, Any]:
     child = perms.get_for_user(Child.objects.all(), request.user, perms.CHILD_EDIT, pk=child_id)
-    data = _patch_data(
+    data = patch_data(
         payload,
         nullable=set(),
         blankable={
@@ -476,7 +461,7 @@ def update_adult(request: HttpRequest, adult_id: int, payload: AdultPatch) -> di
     adult = perms.get_for_user(
         ChildAdult.objects.all(), request.user, perms.CHILD_ADULTS_EDIT, pk=adult_id
     )
-    data = _patch_data(payload, nullable=set(), blankable={"phone", "note"})
+    data = patch_data(payload, nullable=set(), blankable={"phone", "note"})
     adult = services.update_adult(adult, data=data, actor=request.user)  # type: ignore[arg-type]
     return adult_out(adult, child_access(request.user, adult.centre_id))
 

@@ -11,12 +11,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mamapro.centres.models import Centre
 from mamapro.core import audit
+from mamapro.core.changes import apply_changes, changed_fields
 from mamapro.core.models import AuditEntry, User
 from mamapro.people.models import Child, ChildAdult, Circumstance, Consent, Participant
 
@@ -53,22 +54,6 @@ CHILD_FIELDS = (
     "medical_notes",
 )
 ADULT_FIELDS = ("name", "phone", "relation", "authorised", "note")
-
-
-def _apply(obj: models.Model, data: Mapping[str, Any], allowed: Iterable[str]) -> dict[str, Any]:
-    """Set the allowed fields from `data`; return their values from before."""
-    unknown = set(data) - set(allowed)
-    if unknown:
-        raise ValidationError({name: _("This field cannot be set here.") for name in unknown})
-    before = {name: getattr(obj, name) for name in data}
-    for name, value in data.items():
-        setattr(obj, name, value)
-    return before
-
-
-def _changed(obj: models.Model, before: Mapping[str, Any]) -> set[str]:
-    """Fields whose cleaned value differs from before ('8 701…' and '+7701…' are the same)."""
-    return {name for name, old in before.items() if getattr(obj, name) != old}
 
 
 def _check_participant_unique(participant: Participant) -> None:
@@ -137,7 +122,7 @@ def create_participant(
     actor: User | None = None,
 ) -> Participant:
     participant = Participant(centre=centre)
-    _apply(participant, data, PARTICIPANT_FIELDS)
+    apply_changes(participant, data, PARTICIPANT_FIELDS)
     changed = {name for name, value in data.items() if value not in ("", None, [], False)}
     if eligibility_verified:
         _set_eligibility(participant, True, actor)
@@ -160,9 +145,9 @@ def update_participant(
 ) -> Participant:
     # Lock the row: two coordinators editing her at once must not interleave.
     participant = Participant.objects.select_for_update().get(pk=participant.pk)
-    before = _apply(participant, data, PARTICIPANT_FIELDS)
+    before = apply_changes(participant, data, PARTICIPANT_FIELDS)
     participant.full_clean(validate_constraints=False)
-    changed = _changed(participant, before)
+    changed = changed_fields(participant, before)
     if eligibility_verified is not None and _set_eligibility(
         participant, eligibility_verified, actor
     ):
@@ -186,7 +171,7 @@ def add_child(parent: Participant, *, data: Mapping[str, Any], actor: User | Non
     child = Child(parent=parent, centre_id=parent.centre_id)
     if not data.get("family_name"):
         data = {**data, "family_name": parent.family_name}
-    _apply(child, data, CHILD_FIELDS)
+    apply_changes(child, data, CHILD_FIELDS)
     _save_child(child)
     audit.record(AuditEntry.Action.CREATE, child, fields=data.keys(), actor=actor)
     return child
@@ -195,9 +180,9 @@ def add_child(parent: Participant, *, data: Mapping[str, Any], actor: User | Non
 @transaction.atomic
 def update_child(child: Child, *, data: Mapping[str, Any], actor: User | None = None) -> Child:
     child = Child.objects.select_for_update().get(pk=child.pk)
-    before = _apply(child, data, CHILD_FIELDS)
+    before = apply_changes(child, data, CHILD_FIELDS)
     child.full_clean()
-    changed = _changed(child, before)
+    changed = changed_fields(child, before)
     if changed:
         child.save()
         audit.record(AuditEntry.Action.UPDATE, child, fields=changed, actor=actor)
@@ -207,7 +192,7 @@ def update_child(child: Child, *, data: Mapping[str, Any], actor: User | None = 
 @transaction.atomic
 def add_adult(child: Child, *, data: Mapping[str, Any], actor: User | None = None) -> ChildAdult:
     adult = ChildAdult(child=child, centre_id=child.centre_id)
-    _apply(adult, data, ADULT_FIELDS)
+    apply_changes(adult, data, ADULT_FIELDS)
     adult.full_clean()
     adult.save()
     audit.record(
@@ -225,9 +210,9 @@ def update_adult(
     adult: ChildAdult, *, data: Mapping[str, Any], actor: User | None = None
 ) -> ChildAdult:
     adult = ChildAdult.objects.select_for_update().get(pk=adult.pk)
-    before = _apply(adult, data, ADULT_FIELDS)
+    before = apply_changes(adult, data, ADULT_FIELDS)
     adult.full_clean()
-    changed = _changed(adult, before)
+    changed = changed_fields(adult, before)
     if changed:
         adult.save()
         audit.record(

@@ -25,7 +25,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from mamapro.centres.models import Centre, Room
 from mamapro.core import permissions as perms
-from mamapro.core.api import Page, PageFilters
+from mamapro.core.api import Page, PageFilters, patch_data
 from mamapro.core.models import User
 from mamapro.core.text import fold
 from mamapro.programs.models import Course, Run, Session
@@ -65,21 +65,6 @@ def person_name(user: User | None) -> str | None:
     if user is None:
         return None
     return user.get_full_name() or user.username
-
-
-def patch_data(payload: Schema, *, nullable: set[str], blankable: set[str]) -> dict[str, Any]:
-    """The fields a PATCH sent; null clears an optional field and is refused elsewhere."""
-    data = payload.dict(exclude_unset=True)
-    errors = {}
-    for name, value in data.items():
-        if value is None and name not in nullable:
-            if name in blankable:
-                data[name] = ""
-            else:
-                errors[name] = _("This field cannot be null.")
-    if errors:
-        raise ValidationError(errors)
-    return data
 
 
 def window(qs: QuerySet[Any], filters: PageFilters) -> list[Any]:

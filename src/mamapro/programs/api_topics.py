@@ -18,11 +18,11 @@ from ninja import Field, Query, Schema, Status
 
 from mamapro.centres.models import Centre
 from mamapro.core import permissions as perms
-from mamapro.core.api import Page
+from mamapro.core.api import Page, patch_data
 from mamapro.people.models import Participant
 
 # The programmes router: these operations join api.py's (see the end of that module).
-from mamapro.programs.api import Id, Window, patch_data, router, window
+from mamapro.programs.api import Id, Window, router, window
 from mamapro.programs.models import Run, TopicRequest
 from mamapro.programs.services import topics
 

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from mamapro.centres.models import Centre, Room
 from mamapro.core import audit
 from mamapro.core import permissions as perms
+from mamapro.core.changes import apply_changes, changed_fields
 from mamapro.core.errors import Conflict
 from mamapro.core.models import AuditEntry, User
 from mamapro.programs.locking import locked_run
@@ -56,21 +57,6 @@ MAX_PRICE = Decimal("99999999.99")
 CLOSED_RUN = (Run.Status.CANCELLED, Run.Status.CLOSED)
 
 
-def _apply(obj: models.Model, data: Mapping[str, Any], allowed: Iterable[str]) -> dict[str, Any]:
-    """Set the allowed fields from `data`; return their values from before."""
-    unknown = set(data) - set(allowed)
-    if unknown:
-        raise ValidationError({name: _("This field cannot be set here.") for name in unknown})
-    before = {name: getattr(obj, name) for name in data}
-    for name, value in data.items():
-        setattr(obj, name, value)
-    return before
-
-
-def _changed(obj: models.Model, before: Mapping[str, Any]) -> list[str]:
-    return sorted(name for name, old in before.items() if getattr(obj, name) != old)
-
-
 def _full_clean(obj: models.Model, errors: dict[str, Any]) -> None:
     """Our own messages first; Django's field checks (lengths, choices) for the rest."""
     try:
@@ -85,7 +71,7 @@ def _full_clean(obj: models.Model, errors: dict[str, Any]) -> None:
 @transaction.atomic
 def create_course(*, data: Mapping[str, Any], actor: User | None = None) -> Course:
     course = Course()
-    _apply(course, data, COURSE_FIELDS)
+    apply_changes(course, data, COURSE_FIELDS)
     course.title = (course.title or "").strip()
     _full_clean(course, {})
     course.save()
@@ -96,10 +82,10 @@ def create_course(*, data: Mapping[str, Any], actor: User | None = None) -> Cour
 @transaction.atomic
 def update_course(course: Course, *, data: Mapping[str, Any], actor: User | None = None) -> Course:
     course = Course.objects.select_for_update().get(pk=course.pk)
-    before = _apply(course, data, COURSE_FIELDS)
+    before = apply_changes(course, data, COURSE_FIELDS)
     course.title = (course.title or "").strip()
     _full_clean(course, {})
-    changed = _changed(course, before)
+    changed = sorted(changed_fields(course, before))
     if changed:
         course.save()
         audit.record(AuditEntry.Action.UPDATE, course, fields=changed, actor=actor)
@@ -162,7 +148,7 @@ def create_run(
     """A new run of `course` at `centre`; `options` are the other fields of RUN_FIELDS."""
     today = today or timezone.localdate()
     run = Run(course=course, centre=centre)
-    _apply(run, options, RUN_FIELDS)
+    apply_changes(run, options, RUN_FIELDS)
     run.starts_on, run.ends_on, run.price = starts_on, ends_on, price
     errors: dict[str, Any] = {}
     _check_seats("paid_seats", paid_seats, errors)
@@ -205,7 +191,7 @@ def update_run(
     for name, value in new_seats.items():
         _check_seats(name, value, errors)
     with locked_run(run.pk) as run, transaction.atomic():
-        before = _apply(run, data, RUN_FIELDS)
+        before = apply_changes(run, data, RUN_FIELDS)
         _check_run(
             run,
             errors,
@@ -214,7 +200,7 @@ def update_run(
         )
         _check_sessions_fit(run, errors)
         _full_clean(run, errors)
-        changed = _changed(run, before)
+        changed = sorted(changed_fields(run, before))
         if changed:
             run.save(update_fields=changed)
             audit.record(AuditEntry.Action.UPDATE, run, fields=changed, actor=actor)
@@ -391,11 +377,11 @@ def update_session(
         _refuse_closed(run)
         if "topic" in data:
             data = {**data, "topic": (data["topic"] or "").strip()}
-        before = _apply(session, data, SESSION_FIELDS)
+        before = apply_changes(session, data, SESSION_FIELDS)
         errors: dict[str, Any] = {}
         _check_session(session, run, errors)
         _full_clean(session, errors)
-        changed = _changed(session, before)
+        changed = sorted(changed_fields(session, before))
         if not changed:
             return session
         marked = Attendance.objects.filter(session=session).exists()
