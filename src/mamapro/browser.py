@@ -7,6 +7,7 @@ it off the network (the machine's network is closed and Chromium would keep tryi
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -20,3 +21,21 @@ CHROMIUM_ARGS = [
 ]
 # A phone: the coordinator between classes, the trainer at roll call.
 PHONE_VIEWPORT = {"width": 390, "height": 844}
+
+
+def unavailable() -> str | None:
+    """Why the browser cannot run here, or None when it can."""
+    if not CHROMIUM.is_file():
+        return f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError as exc:
+        return f"browser tests need the Python playwright package ({exc}); pip install -e '.[test]'"
+    return None
+
+
+def assert_no_horizontal_overflow(page: Any) -> None:
+    """Nothing wider than the phone: no sideways scrolling."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    limit = PHONE_VIEWPORT["width"]
+    assert width <= limit, f"{page.url} is {width}px wide at a {limit}px viewport"

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext as gettext_module
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from django.core.management.commands import flush
+from django.db import connections
 from django.test import Client
 from django.utils import translation
 from django.utils.translation import trans_real
@@ -278,3 +280,43 @@ def make_women(make_participant: Callable[..., Participant]) -> Callable[..., li
         return women
 
     return make
+
+
+@pytest.fixture
+def chromium(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Debian's Chromium through Playwright; skipped without it, a failure under CI=true."""
+    from mamapro.browser import CHROMIUM, CHROMIUM_ARGS, unavailable
+
+    reason = unavailable()
+    if reason is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true and the browser test cannot run: {reason}", pytrace=False)
+        pytest.skip(reason)
+    # Playwright's sync API keeps an event loop running in this thread, so the ORM calls made
+    # here (fixtures, assertions) would raise SynchronousOnlyOperation: only for this test.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+            # While Playwright's loop ran, asgiref handed Django a separate set of connections;
+            # close them, or PostgreSQL cannot drop the test database at the end.
+            connections.close_all()
+
+
+@pytest.fixture
+def browser_page(chromium: Any) -> Any:
+    """A tab on a phone-sized, touch screen."""
+    from mamapro.browser import PHONE_VIEWPORT
+
+    context = chromium.new_context(viewport=PHONE_VIEWPORT, is_mobile=True, has_touch=True)
+    tab = context.new_page()
+    tab.set_default_timeout(15_000)
+    tab.set_default_navigation_timeout(20_000)
+    return tab

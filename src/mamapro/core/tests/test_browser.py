@@ -11,16 +11,13 @@ instead, so a CI image that lost its browser cannot pass silently.
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from django.db import connections
 
-from mamapro.browser import CHROMIUM, CHROMIUM_ARGS, PHONE_VIEWPORT
+from mamapro.browser import PHONE_VIEWPORT, assert_no_horizontal_overflow
 from mamapro.core.models import User
 from mamapro.people.models import Participant
 
@@ -34,62 +31,12 @@ PASSWORD = "a-long-test-password"
 ARTIFACTS = Path(__file__).resolve().parents[4] / "test-artifacts"
 
 
-def _unavailable() -> str | None:
-    """Why the browser cannot run here, or None when it can."""
-    if not CHROMIUM.is_file():
-        return f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError as exc:
-        return f"browser tests need the Python playwright package ({exc}); pip install -e '.[test]'"
-    return None
-
-
-def _skip_or_fail(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true and the browser test cannot run: {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
-@pytest.fixture
-def browser_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Page]:
-    reason = _unavailable()
-    if reason is not None:
-        _skip_or_fail(reason)
-    # Playwright's sync API keeps an event loop running in this thread, so Django's ORM calls
-    # made here (fixtures, assertions) would raise SynchronousOnlyOperation. Only this module,
-    # only for the test's duration.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            context = browser.new_context(viewport=VIEWPORT, is_mobile=True, has_touch=True)
-            tab = context.new_page()
-            tab.set_default_timeout(15_000)
-            tab.set_default_navigation_timeout(20_000)
-            yield tab
-        finally:
-            browser.close()
-            # While Playwright's loop runs, asgiref hands Django a separate set of connections;
-            # close them here, or PostgreSQL cannot drop the test database at the end.
-            connections.close_all()
-
-
 def _screenshot_on_failure(page: Page, name: str) -> None:
     try:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     except Exception:  # noqa: S110 (best effort: never hide the real failure)
         pass
-
-
-def _no_horizontal_overflow(page: Page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= VIEWPORT["width"], f"{page.url} is {width}px wide at a 390px viewport"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -112,11 +59,11 @@ def test_coordinator_registers_participant_on_a_phone(
         page.click("main form button[type=submit]")
         expect(page).to_have_url(f"{base}/staff/")
         expect(page.locator("#language-switch")).to_have_value("en")
-        _no_horizontal_overflow(page)
+        assert_no_horizontal_overflow(page)
         page.click('main a.tile[href="/participants/new/"]')
         expect(page).to_have_url(f"{base}/participants/new/")
         expect(page.locator("#id_given_name")).to_be_visible()
-        _no_horizontal_overflow(page)
+        assert_no_horizontal_overflow(page)
 
         # A phone with one digit missing: the error sits under the phone field; nothing saved.
         page.fill("#id_given_name", "Әлия")
@@ -138,7 +85,7 @@ def test_coordinator_registers_participant_on_a_phone(
         # What she typed is still there.
         expect(page.locator("#id_given_name")).to_have_value("Әлия")
         expect(page.locator("#id_family_name")).to_have_value("Қожахметова")
-        _no_horizontal_overflow(page)
+        assert_no_horizontal_overflow(page)
         assert not Participant.objects.exists()
 
         # Now the number as people say it.
@@ -148,7 +95,7 @@ def test_coordinator_registers_participant_on_a_phone(
         expect(page.locator("main h1")).to_contain_text("Әлия")
         expect(page.locator("main h1")).to_contain_text("Қожахметова")
         expect(page.locator("main")).to_contain_text("+77015551234")
-        _no_horizontal_overflow(page)
+        assert_no_horizontal_overflow(page)
 
         participant = Participant.objects.get()
         assert (participant.given_name, participant.family_name) == ("Әлия", "Қожахметова")

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
-from mamapro.browser import CHROMIUM, CHROMIUM_ARGS, PHONE_VIEWPORT
+from mamapro.browser import PHONE_VIEWPORT, assert_no_horizontal_overflow
 from mamapro.core.models import User
 from mamapro.people import services as people
 from mamapro.programs.models import Attendance
@@ -57,58 +54,9 @@ NAMES = [
 ]
 
 
-def _unavailable() -> str | None:
-    """Why the browser cannot run here, or None when it can."""
-    if not CHROMIUM.is_file():
-        return f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError as exc:
-        return f"browser tests need the Python playwright package ({exc}); pip install -e '.[test]'"
-    return None
-
-
-def _skip_or_fail(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true and the browser test cannot run: {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
-@pytest.fixture
-def browser_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Page]:
-    reason = _unavailable()
-    if reason is not None:
-        _skip_or_fail(reason)
-    # Playwright's sync API runs an event loop in this thread; Django's ORM calls made here
-    # (fixtures, assertions) would otherwise raise SynchronousOnlyOperation.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            context = browser.new_context(viewport=VIEWPORT, is_mobile=True, has_touch=True)
-            tab = context.new_page()
-            tab.set_default_timeout(15_000)
-            tab.set_default_navigation_timeout(20_000)
-            yield tab
-        finally:
-            browser.close()
-            # Close the connections asgiref handed Django while Playwright's loop ran, or
-            # PostgreSQL cannot drop the test database at the end.
-            connections.close_all()
-
-
 def _screenshot(page: Page, name: str, *, full_page: bool = True) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
-
-
-def _no_horizontal_overflow(page: Page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= VIEWPORT["width"], f"{page.url} is {width}px wide at a 390px viewport"
 
 
 def _plan(i: int) -> str:
@@ -166,13 +114,13 @@ def test_trainer_takes_roll_call_for_twenty_women_on_a_phone(
 
         # Her sessions: today's first.
         page.goto(f"{base}/roll-call/")
-        _no_horizontal_overflow(page)
+        assert_no_horizontal_overflow(page)
         page.click(f'a[href="/sessions/{today.pk}/roll-call/"]')
         expect(page).to_have_url(f"{base}/sessions/{today.pk}/roll-call/")
         expect(page.locator("main h1")).to_have_text("Компьютерная грамотность")
         rows = page.locator(".rc-row")
         expect(rows).to_have_count(20)
-        _no_horizontal_overflow(page)
+        assert_no_horizontal_overflow(page)
 
         # Big tap targets, four side by side, inside the screen.
         for box in [page.locator(".seg label").nth(i).bounding_box() for i in range(4)]:
@@ -192,14 +140,14 @@ def test_trainer_takes_roll_call_for_twenty_women_on_a_phone(
         checked = page.evaluate("document.querySelectorAll('.seg input:checked').length")
         assert checked == 20
         expect(page.locator(".rc-row:not(:has(input:checked))")).to_have_count(0)
-        _no_horizontal_overflow(page)
+        assert_no_horizontal_overflow(page)
         _screenshot(page, "roll-call-390")
 
         submit.tap()
         expect(page).to_have_url(f"{base}/sessions/{today.pk}/roll-call/")
         expect(page.locator(".messages .msg").first).to_have_text("Roll call saved.")
         expect(page.locator(".messages")).not_to_contain_text("not marked yet")
-        _no_horizontal_overflow(page)
+        assert_no_horizontal_overflow(page)
         _screenshot(page, "roll-call-390-saved", full_page=False)
 
         saved = dict(

@@ -12,17 +12,14 @@ instead, as the staff browser test does.
 from __future__ import annotations
 
 import datetime as dt
-import os
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
-from mamapro.browser import CHROMIUM, CHROMIUM_ARGS, PHONE_VIEWPORT
+from mamapro.browser import PHONE_VIEWPORT, assert_no_horizontal_overflow
 from mamapro.centres.models import Centre
 from mamapro.core.models import User
 from mamapro.people.models import Participant
@@ -42,42 +39,9 @@ ARTIFACTS = Path(__file__).resolve().parents[4] / "test-artifacts"
 NEUTRAL_PAGE = "<!doctype html><title>Погода</title><h1>Погода в Алматы</h1>"
 
 
-def _unavailable() -> str | None:
-    if not CHROMIUM.is_file():
-        return f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError as exc:
-        return f"browser tests need the Python playwright package ({exc}); pip install -e '.[test]'"
-    return None
-
-
-@pytest.fixture
-def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
-    reason = _unavailable()
-    if reason is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true and the browser test cannot run: {reason}", pytrace=False)
-        pytest.skip(reason)
-    # Playwright's sync API runs an event loop in this thread; the ORM calls made here
-    # (fixtures, assertions) would otherwise raise SynchronousOnlyOperation.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
-            connections.close_all()
-
-
-def _phone(browser: Browser, base: str, *, locale: str = "ru-RU") -> tuple[BrowserContext, Page]:
+def _phone(chromium: Browser, base: str, *, locale: str = "ru-RU") -> tuple[BrowserContext, Page]:
     """A phone whose every request outside this site is recorded, and the neutral site stubbed."""
-    context = browser.new_context(viewport=VIEWPORT, is_mobile=True, has_touch=True, locale=locale)
+    context = chromium.new_context(viewport=VIEWPORT, is_mobile=True, has_touch=True, locale=locale)
     foreign: list[str] = []
 
     def neutral(route: Route) -> None:
@@ -105,11 +69,6 @@ def _shot(page: Page, name: str, *, full_page: bool = True) -> None:
         # From the top: the sticky quick-exit bar would otherwise sit mid-page in the picture.
         page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(ARTIFACTS / f"public-{name}.png"), full_page=full_page)
-
-
-def _no_horizontal_overflow(page: Page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= VIEWPORT["width"], f"{page.url} is {width}px wide at a 390px viewport"
 
 
 @pytest.fixture
@@ -169,13 +128,13 @@ def catalogue(almaty: Centre, astana: Centre, make_women: Any) -> dict[str, Run]
 
 @pytest.mark.django_db(transaction=True)
 def test_a_woman_applies_in_kazakh_and_the_coordinator_finds_her(
-    browser: Browser, live_server: Any, catalogue: dict[str, Run], personas: dict[str, User]
+    chromium: Browser, live_server: Any, catalogue: dict[str, Run], personas: dict[str, User]
 ) -> None:
     from playwright.sync_api import expect
 
     base = live_server.url
     run = catalogue["business"]
-    context, page = _phone(browser, base)
+    context, page = _phone(chromium, base)
     try:
         page.goto(f"{base}/")
         expect(page.locator("html")).to_have_attribute("lang", "ru")
@@ -185,12 +144,12 @@ def test_a_woman_applies_in_kazakh_and_the_coordinator_finds_her(
         expect(page.locator("#quick-exit")).to_be_visible()
         expect(page.locator("main")).to_contain_text("Кәсіпкерлік негіздері")
         expect(page.locator("main")).to_contain_text("ИП ашу: салық пен құжаттар")
-        _no_horizontal_overflow(page)
+        assert_no_horizontal_overflow(page)
         _shot(page, "catalogue-kk")
 
         page.click(f'main h3 a[href="/courses/{run.pk}/"]')
         expect(page).to_have_url(f"{base}/courses/{run.pk}/")
-        _no_horizontal_overflow(page)
+        assert_no_horizontal_overflow(page)
         _shot(page, "run-kk")
 
         page.click(f'main a[href="/courses/{run.pk}/apply/"]')
@@ -208,7 +167,7 @@ def test_a_woman_applies_in_kazakh_and_the_coordinator_finds_her(
         page.fill("#id_safe_hours_from", "10:00")
         page.fill("#id_safe_hours_to", "13:00")
         page.check("#id_do_not_call")
-        _no_horizontal_overflow(page)
+        assert_no_horizontal_overflow(page)
         _shot(page, "apply-kk")
 
         # Without the consent: the message sits beside the box; nothing is saved.
@@ -224,7 +183,7 @@ def test_a_woman_applies_in_kazakh_and_the_coordinator_finds_her(
         page.click("form.apply button[type=submit]")
         expect(page).to_have_url(f"{base}/courses/{run.pk}/applied/")
         expect(page.locator("main h1")).to_be_visible()
-        _no_horizontal_overflow(page)
+        assert_no_horizontal_overflow(page)
         _shot(page, "applied-kk")
 
         # The whole visit took one place in the history: about:blank, then this site.
@@ -232,13 +191,13 @@ def test_a_woman_applies_in_kazakh_and_the_coordinator_finds_her(
 
         page.click('nav.sitenav a[href="/topics/"]')
         expect(page.locator("main")).to_contain_text("Instagram-да тауар сату")
-        _no_horizontal_overflow(page)
+        assert_no_horizontal_overflow(page)
         _shot(page, "topics-kk")
 
         # Now registered, she votes for a topic with her phone.
         page.locator("li.topic", has_text="Instagram-да тауар сату").locator("a").click()
         page.fill("#id_phone", "+7 701 555 12 34")
-        _no_horizontal_overflow(page)
+        assert_no_horizontal_overflow(page)
         _shot(page, "topic-vote-kk")
         page.click("main form button[type=submit]")
         expect(page).to_have_url(f"{base}/topics/?done=vote")
@@ -246,7 +205,7 @@ def test_a_woman_applies_in_kazakh_and_the_coordinator_finds_her(
         _shot(page, "topics-voted-kk")
 
         page.click('nav.sitenav a[href="/safety/"]')
-        _no_horizontal_overflow(page)
+        assert_no_horizontal_overflow(page)
         _shot(page, "safety-kk")
         assert page.evaluate("history.length") == 2
         assert page.foreign_requests == []  # type: ignore[attr-defined]
@@ -265,7 +224,7 @@ def test_a_woman_applies_in_kazakh_and_the_coordinator_finds_her(
     assert list(voted.votes.values_list("participant_id", flat=True)) == [her.pk]
 
     # The coordinator, on her own phone, finds the application.
-    context, page = _phone(browser, base, locale="en-US")
+    context, page = _phone(chromium, base, locale="en-US")
     try:
         page.goto(f"{base}/login/")
         page.fill("#id_username", personas["coordinator"].username)
@@ -277,7 +236,7 @@ def test_a_woman_applies_in_kazakh_and_the_coordinator_finds_her(
         expect(entry).to_be_visible()
         expect(entry).to_contain_text("Free place asked")
         expect(entry).to_contain_text("Mother of a child with special needs")
-        _no_horizontal_overflow(page)
+        assert_no_horizontal_overflow(page)
         _shot(page, "staff-applications")
         entry.locator("a").first.click()
         expect(page).to_have_url(f"{base}/participants/{her.pk}/")
@@ -287,7 +246,7 @@ def test_a_woman_applies_in_kazakh_and_the_coordinator_finds_her(
         page.goto(f"{base}/staff/topics/")
         expect(page.locator("ul.topics li").first).to_contain_text("Instagram-да тауар сату")
         expect(page.locator("ul.topics li").first).to_contain_text("1 vote")
-        _no_horizontal_overflow(page)
+        assert_no_horizontal_overflow(page)
         _shot(page, "staff-topics")
     except BaseException:
         _shot(page, "failure-coordinator")
@@ -298,13 +257,13 @@ def test_a_woman_applies_in_kazakh_and_the_coordinator_finds_her(
 
 @pytest.mark.django_db(transaction=True)
 def test_quick_exit_leaves_at_once_and_back_does_not_return(
-    browser: Browser, live_server: Any, catalogue: dict[str, Run]
+    chromium: Browser, live_server: Any, catalogue: dict[str, Run]
 ) -> None:
     from playwright.sync_api import expect
 
     base = live_server.url
     run = catalogue["business"]
-    context, page = _phone(browser, base)
+    context, page = _phone(chromium, base)
     try:
         # A click on the button, after moving around the site.
         page.goto(f"{base}/")
@@ -338,7 +297,7 @@ def test_quick_exit_leaves_at_once_and_back_does_not_return(
         context.close()
 
     # Without JavaScript the button is still a plain link to the neutral site.
-    context = browser.new_context(viewport=VIEWPORT, java_script_enabled=False)
+    context = chromium.new_context(viewport=VIEWPORT, java_script_enabled=False)
     context.route(
         f"{safety.QUICK_EXIT_URL}**",
         lambda route: route.fulfill(status=200, content_type="text/html", body=NEUTRAL_PAGE),
