@@ -7,6 +7,7 @@ app_name = "programs"
 
 urlpatterns = [
     path("runs/", views.run_list, name="run_list"),
+    path("runs/new/", views.run_create, name="run_create"),
     path("runs/<int:pk>/", views.run_detail, name="run_detail"),
     path("runs/<int:pk>/candidates/", views.run_candidates, name="run_candidates"),
     path("runs/<int:pk>/enroll/", views.run_enroll, name="run_enroll"),

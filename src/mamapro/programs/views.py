@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -15,14 +16,23 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from mamapro.centres.context import current_centre_id
+from mamapro.centres.models import Centre
 from mamapro.core import permissions as perms
 from mamapro.core.errors import DomainError
 from mamapro.people.models import Participant
 from mamapro.people.queries import search_participants
 from mamapro.programs import queries
-from mamapro.programs.forms import EnrollForm, FeeForm, SeatsForm, SeatTypeForm, SponsorForm
+from mamapro.programs.forms import (
+    EnrollForm,
+    FeeForm,
+    RunCreateForm,
+    SeatsForm,
+    SeatTypeForm,
+    SponsorForm,
+)
 from mamapro.programs.models import Enrollment, Fee, FollowUpTask, Run
 from mamapro.programs.services import enrollment as seats
+from mamapro.programs.services import runs as run_services
 
 UPCOMING_LIMIT = 60
 
@@ -42,7 +52,12 @@ def run_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "programs/run_list.html",
-        {"rows": rows, "today": today, "show_centre": len(me.member_centre_ids() or {0, 1}) > 1},
+        {
+            "rows": rows,
+            "today": today,
+            "show_centre": len(me.member_centre_ids() or {0, 1}) > 1,
+            "can_create": me.can(perms.PROGRAM_EDIT),
+        },
     )
 
 
@@ -50,6 +65,53 @@ def _run(request: HttpRequest, pk: int, capability: str) -> Run:
     return perms.get_for_user(
         Run.objects.select_related("course", "centre", "trainer"), request.user, capability, pk=pk
     )
+
+
+@perms.rule(perms.PROGRAM_EDIT)
+def run_create(request: HttpRequest) -> HttpResponse:
+    """A new run of a course at one of her centres, with its weekly sessions generated."""
+    centres = list(
+        perms.scope(
+            Centre.objects.filter(is_active=True),
+            request.user,
+            perms.PROGRAM_EDIT,
+            centre_field="id",
+        )
+    )
+    form = RunCreateForm(request.POST or None, centres=centres)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        perms.require(request.user, perms.PROGRAM_EDIT, data["centre"].pk)
+        try:
+            # The run and its timetable together, or neither.
+            with transaction.atomic():
+                run = run_services.create_run(
+                    course=data["course"],
+                    centre=data["centre"],
+                    starts_on=data["starts_on"],
+                    ends_on=data["ends_on"],
+                    paid_seats=data["paid_seats"],
+                    free_seats=data["free_seats"],
+                    price=data["price"],
+                    trainer=data["trainer"],
+                    sponsor=data["sponsor"],
+                    kids_room=data["kids_room"],
+                    actor=perms.acting_user(request),
+                )
+                run_services.generate_weekly_sessions(
+                    run,
+                    data["weekdays"],
+                    data["start_time"],
+                    data["end_time"],
+                    room=data["room"],
+                    actor=perms.acting_user(request),
+                )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The run is open for enrollment."))
+            return HttpResponseRedirect(reverse("programs:run_detail", args=[run.pk]))
+    return render(request, "programs/run_form.html", {"form": form})
 
 
 @perms.rule(perms.PROGRAM_VIEW)

@@ -34,6 +34,10 @@ ROWS = Rows(
     web={
         "programs:run_list": WebRow("get", table(403, **{**RUN_READERS, "outsider": 200})),
         "programs:run_detail": WebRow("get", table(403, **RUN_READERS), _run),
+        # The outsider coordinates Astana: she may open runs there.
+        "programs:run_create": WebRow(
+            "get", table(403, director=200, coordinator=200, outsider=200)
+        ),
         "programs:run_candidates": WebRow(
             "get", table(403, director=200, coordinator=200, outsider=404), _run
         ),

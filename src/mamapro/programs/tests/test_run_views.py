@@ -152,3 +152,73 @@ def test_run_detail_query_count_is_constant(
     # session, user, memberships, run, counts, sessions, roster (+fees), follow-ups, switcher
     with django_assert_num_queries(9):
         assert client.get(reverse("programs:run_detail", args=[run.pk])).status_code == 200
+
+
+def _new_run_form(course, centre, **overrides) -> dict:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    start = timezone.localdate() + dt.timedelta(days=7)
+    data = {
+        "course": course.pk,
+        "centre": centre.pk,
+        "starts_on": start.isoformat(),
+        "ends_on": (start + dt.timedelta(days=27)).isoformat(),
+        "price": "15000",
+        "paid_seats": 10,
+        "free_seats": 10,
+        "kids_room": "on",
+        "weekdays": ["1", "3"],
+        "start_time": "10:00",
+        "end_time": "13:00",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_coordinator_opens_a_run_with_its_weekly_sessions(client, personas, course, almaty) -> None:
+    from mamapro.programs.models import Run
+
+    client.force_login(personas["coordinator"])
+    assert client.get(reverse("programs:run_create")).status_code == 200
+    response = client.post(
+        reverse("programs:run_create"),
+        _new_run_form(course, almaty, trainer=personas["trainer"].pk),
+    )
+    run = Run.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("programs:run_detail", args=[run.pk])
+    assert run.trainer == personas["trainer"]
+    assert run.sessions.count() == 8  # Tuesdays and Thursdays over four weeks
+    from django.utils import timezone
+
+    assert {timezone.localtime(s.starts_at).hour for s in run.sessions.all()} == {10}  # Almaty time
+
+
+def test_a_bad_run_writes_nothing_and_says_why(client, personas, course, almaty) -> None:
+    from mamapro.programs.models import Run, Session
+
+    client.force_login(personas["coordinator"])
+    response = client.post(
+        reverse("programs:run_create"),
+        _new_run_form(course, almaty, end_time="09:00", paid_seats=-1),
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="id_paid_seats_error"' in html
+    response = client.post(
+        reverse("programs:run_create"), _new_run_form(course, almaty, end_time="09:00")
+    )
+    assert "ends after it starts" in response.content.decode()
+    assert not Run.objects.exists(), "the run and its timetable together, or neither"
+    assert not Session.objects.exists()
+
+
+def test_outsider_cannot_open_a_run_at_another_centre(client, personas, course, almaty) -> None:
+    from mamapro.programs.models import Run
+
+    client.force_login(personas["outsider"])
+    response = client.post(reverse("programs:run_create"), _new_run_form(course, almaty))
+    assert response.status_code == 200  # Almaty is not among her choices: a field error
+    assert not Run.objects.exists()
