@@ -210,7 +210,7 @@ def create_participant(request: HttpRequest, payload: ParticipantIn) -> Status[d
         data=data,
         circumstances=circumstances,
         eligibility_verified=verified,
-        actor=request.user,  # type: ignore[arg-type]
+        actor=perms.acting_user(request),
     )
     fresh = _with_circumstances(Participant.objects.filter(pk=participant.pk)).get()
     return Status(201, _respond_participants(request, [fresh])[0])
@@ -249,7 +249,7 @@ def update_participant(
         data=data,
         circumstances=circumstances,
         eligibility_verified=verified,
-        actor=request.user,  # type: ignore[arg-type]
+        actor=perms.acting_user(request),
     )
     fresh = _visible_participant(request, participant_id, perms.PARTICIPANT_VIEW)
     return _respond_participants(request, [fresh])[0]
@@ -355,7 +355,7 @@ def create_child(request: HttpRequest, payload: ChildIn) -> Status[dict[str, Any
     perms.require(request.user, perms.CHILD_EDIT, parent.centre_id)
     data = payload.dict()
     data.pop("parent")
-    child = services.add_child(parent, data=data, actor=request.user)  # type: ignore[arg-type]
+    child = services.add_child(parent, data=data, actor=perms.acting_user(request))
     return Status(201, _respond_children(request, [child])[0])
 
 
@@ -381,7 +381,7 @@ def update_child(request: HttpRequest, child_id: int, payload: ChildPatch) -> di
             "medical_notes",
         },
     )
-    child = services.update_child(child, data=data, actor=request.user)  # type: ignore[arg-type]
+    child = services.update_child(child, data=data, actor=perms.acting_user(request))
     return _respond_children(request, [child])[0]
 
 
@@ -451,7 +451,7 @@ def create_adult(request: HttpRequest, child_id: int, payload: AdultIn) -> Statu
     child = perms.get_for_user(
         Child.objects.all(), request.user, perms.CHILD_ADULTS_EDIT, pk=child_id
     )
-    adult = services.add_adult(child, data=payload.dict(), actor=request.user)  # type: ignore[arg-type]
+    adult = services.add_adult(child, data=payload.dict(), actor=perms.acting_user(request))
     return Status(201, adult_out(adult, child_access(request.user, child)))
 
 
@@ -462,7 +462,7 @@ def update_adult(request: HttpRequest, adult_id: int, payload: AdultPatch) -> di
         ChildAdult.objects.all(), request.user, perms.CHILD_ADULTS_EDIT, pk=adult_id
     )
     data = patch_data(payload, nullable=set(), blankable={"phone", "note"})
-    adult = services.update_adult(adult, data=data, actor=request.user)  # type: ignore[arg-type]
+    adult = services.update_adult(adult, data=data, actor=perms.acting_user(request))
     return adult_out(adult, child_access(request.user, adult.centre_id))
 
 
@@ -472,5 +472,5 @@ def delete_adult(request: HttpRequest, adult_id: int) -> Status[None]:
     adult = perms.get_for_user(
         ChildAdult.objects.all(), request.user, perms.CHILD_ADULTS_EDIT, pk=adult_id
     )
-    services.remove_adult(adult, actor=request.user)  # type: ignore[arg-type]
+    services.remove_adult(adult, actor=perms.acting_user(request))
     return Status(204, None)

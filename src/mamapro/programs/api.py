@@ -125,7 +125,7 @@ def list_courses(request: HttpRequest, filters: Query[CourseFilters]) -> dict[st
 @router.post("/courses", response={201: CourseOut})
 @perms.rule(perms.PROGRAM_EDIT)
 def create_course(request: HttpRequest, payload: CourseIn) -> Status[Course]:
-    course = timetable.create_course(data=payload.dict(), actor=request.user)  # type: ignore[arg-type]
+    course = timetable.create_course(data=payload.dict(), actor=perms.acting_user(request))
     return Status(201, course)
 
 
@@ -139,7 +139,7 @@ def get_course(request: HttpRequest, course_id: int) -> Course:
 @perms.rule(perms.PROGRAM_EDIT)
 def update_course(request: HttpRequest, course_id: int, payload: CoursePatch) -> Course:
     data = patch_data(payload, nullable=set(), blankable={"description"})
-    return timetable.update_course(_course(course_id), data=data, actor=request.user)  # type: ignore[arg-type]
+    return timetable.update_course(_course(course_id), data=data, actor=perms.acting_user(request))
 
 
 def _course(course_id: int) -> Course:
@@ -341,7 +341,7 @@ def create_run(request: HttpRequest, payload: RunIn) -> Status[dict[str, Any]]:
         course=refs["course"],
         centre=refs["centre"],
         trainer=refs.get("trainer"),
-        actor=request.user,  # type: ignore[arg-type]
+        actor=perms.acting_user(request),
         **data,
     )
     return Status(201, _run_response(run.pk))
@@ -364,7 +364,7 @@ def update_run(request: HttpRequest, run_id: int, payload: RunPatch) -> dict[str
         blankable={"title", "speaker", "sponsor"},
     )
     data.update(_references(request, payload, run.centre_id))
-    timetable.update_run(run, data=data, actor=request.user)  # type: ignore[arg-type]
+    timetable.update_run(run, data=data, actor=perms.acting_user(request))
     return _run_response(run.pk)
 
 
@@ -377,7 +377,7 @@ def fund_free_seats(request: HttpRequest, run_id: int, payload: SponsoredSeatsIn
         run,
         seats=payload.seats,
         sponsor=payload.sponsor,
-        actor=request.user,  # type: ignore[arg-type]
+        actor=perms.acting_user(request),
     )
     return _run_response(run.pk)
 
@@ -459,7 +459,7 @@ def create_session(request: HttpRequest, run_id: int, payload: SessionIn) -> Sta
         ends_at=payload.ends_at,
         room=_room(payload.room, run.centre_id),
         topic=payload.topic,
-        actor=request.user,  # type: ignore[arg-type]
+        actor=perms.acting_user(request),
     )
     return Status(201, session_out(session, run.centre))
 
@@ -482,7 +482,7 @@ def generate_sessions(
         payload.end_time,
         _room(payload.room, run.centre_id),
         topic=payload.topic,
-        actor=request.user,  # type: ignore[arg-type]
+        actor=perms.acting_user(request),
     )
     items = [session_out(s, run.centre) for s in created]
     return Status(201 if created else 200, {"items": items, "count": len(items)})
@@ -512,7 +512,7 @@ def update_session(request: HttpRequest, session_id: int, payload: SessionPatch)
     data = patch_data(payload, nullable={"room"}, blankable={"topic"})
     if "room" in data:
         data["room"] = _room(data["room"], session.centre_id)
-    session = timetable.update_session(session, data=data, actor=request.user)  # type: ignore[arg-type]
+    session = timetable.update_session(session, data=data, actor=perms.acting_user(request))
     session = Session.objects.select_related("room", "centre").get(pk=session.pk)
     return session_out(session, session.centre)
 

@@ -75,6 +75,6 @@ def put_attendance(
     services.record_roll_call(
         session,
         [(item.participant, item.status) for item in payload],
-        actor=request.user,  # type: ignore[arg-type]
+        actor=perms.acting_user(request),
     )
     return _marks(session)

@@ -225,7 +225,7 @@ def create_enrollment(request: HttpRequest, payload: EnrollmentIn) -> Status[dic
         run,
         participant,
         payload.seat_type,
-        actor=user,  # type: ignore[arg-type]
+        actor=perms.acting_user(request),
         source=Enrollment.Source.API,
         kids_room_children=children,
         participant_is_fresh=True,  # read from the database a moment ago, above
@@ -245,7 +245,7 @@ def get_enrollment(request: HttpRequest, enrollment_id: int) -> dict[str, Any]:
 def withdraw(request: HttpRequest, enrollment_id: int) -> dict[str, Any]:
     """She leaves; a seat she held is offered to the next woman waiting for that seat type."""
     enrollment = _enrollment(request, enrollment_id, perms.ENROLLMENT_EDIT)
-    seats.withdraw(enrollment, actor=request.user)  # type: ignore[arg-type]
+    seats.withdraw(enrollment, actor=perms.acting_user(request))
     return _respond_one(request, enrollment.pk)
 
 
@@ -254,7 +254,7 @@ def withdraw(request: HttpRequest, enrollment_id: int) -> dict[str, Any]:
 def accept_offer(request: HttpRequest, enrollment_id: int) -> dict[str, Any]:
     """She takes the seat offered to her (409 without an open offer, or once it expired)."""
     enrollment = _enrollment(request, enrollment_id, perms.ENROLLMENT_EDIT)
-    seats.accept_offer(enrollment, actor=request.user)  # type: ignore[arg-type]
+    seats.accept_offer(enrollment, actor=perms.acting_user(request))
     return _respond_one(request, enrollment.pk)
 
 
@@ -263,7 +263,7 @@ def accept_offer(request: HttpRequest, enrollment_id: int) -> dict[str, Any]:
 def decline_offer(request: HttpRequest, enrollment_id: int) -> dict[str, Any]:
     """She declines the offered seat; it passes to the next woman in line."""
     enrollment = _enrollment(request, enrollment_id, perms.ENROLLMENT_EDIT)
-    seats.decline_offer(enrollment, actor=request.user)  # type: ignore[arg-type]
+    seats.decline_offer(enrollment, actor=perms.acting_user(request))
     return _respond_one(request, enrollment.pk)
 
 
@@ -273,7 +273,7 @@ def move_seat_type(request: HttpRequest, enrollment_id: int, payload: SeatTypeIn
     """Move her to the other seat type: a free seat needs her eligibility verified; a
     confirmed seat moves only into a free place (409 otherwise), a waiting one joins that line."""
     enrollment = _enrollment(request, enrollment_id, perms.ENROLLMENT_EDIT)
-    seats.move_seat_type(enrollment, payload.seat_type, actor=request.user)  # type: ignore[arg-type]
+    seats.move_seat_type(enrollment, payload.seat_type, actor=perms.acting_user(request))
     return _respond_one(request, enrollment.pk)
 
 
@@ -337,5 +337,5 @@ def list_fees(request: HttpRequest, filters: Query[FeeFilters]) -> dict[str, Any
 def update_fee(request: HttpRequest, fee_id: int, payload: FeePatch) -> dict[str, Any]:
     """Mark a fee paid, waived, or due again."""
     fee = perms.get_for_user(_fees(), request.user, perms.FEE_EDIT, pk=fee_id)
-    seats.set_fee_status(fee, payload.status, actor=request.user)  # type: ignore[arg-type]
+    seats.set_fee_status(fee, payload.status, actor=perms.acting_user(request))
     return _respond_fees(request, [_fees().get(pk=fee.pk)])[0]

@@ -132,7 +132,7 @@ def propose_topic(request: HttpRequest, payload: TopicIn) -> Status[dict[str, An
         title=payload.title,
         details=payload.details,
         proposed_by=proposed_by,
-        actor=request.user,  # type: ignore[arg-type]
+        actor=perms.acting_user(request),
     )
     return Status(201, _respond_one(request, topic.pk))
 
@@ -145,7 +145,7 @@ def vote(request: HttpRequest, topic_id: int, payload: VoteIn) -> Status[dict[st
         TopicRequest.objects.all(), request.user, perms.TOPICS_VIEW, pk=topic_id
     )
     participant = _participant(request, payload.participant, "participant")
-    topics.vote(topic, participant, actor=request.user)  # type: ignore[arg-type]
+    topics.vote(topic, participant, actor=perms.acting_user(request))
     return Status(201, _respond_one(request, topic.pk))
 
 
@@ -166,6 +166,6 @@ def update_topic(request: HttpRequest, topic_id: int, payload: TopicPatch) -> di
         topic,
         status=data.get("status", topic.status),
         workshop=workshop,
-        actor=request.user,  # type: ignore[arg-type]
+        actor=perms.acting_user(request),
     )
     return _respond_one(request, topic.pk)

@@ -215,39 +215,49 @@ def _enrollment(request: HttpRequest, pk: int, capability: str) -> Enrollment:
     )
 
 
-@perms.rule(perms.ENROLLMENT_EDIT)
-@require_POST
-def enrollment_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def _on_enrollment(
+    request: HttpRequest,
+    pk: int,
+    action: Callable[..., Enrollment],
+    done: Callable[[Enrollment], str],
+) -> HttpResponse:
+    """One service action on one enrollment, its outcome back on the run page."""
     enrollment = _enrollment(request, pk, perms.ENROLLMENT_EDIT)
     return _act(
         request,
         enrollment.run_id,
-        lambda: seats.withdraw(enrollment, actor=perms.acting_user(request)),
-        _("%(name)s is withdrawn.") % {"name": enrollment.participant.full_name},
+        lambda: action(enrollment, actor=perms.acting_user(request)),
+        done(enrollment),
+    )
+
+
+@perms.rule(perms.ENROLLMENT_EDIT)
+@require_POST
+def enrollment_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    return _on_enrollment(
+        request,
+        pk,
+        seats.withdraw,
+        lambda e: _("%(name)s is withdrawn.") % {"name": e.participant.full_name},
     )
 
 
 @perms.rule(perms.ENROLLMENT_EDIT)
 @require_POST
 def enrollment_accept(request: HttpRequest, pk: int) -> HttpResponse:
-    enrollment = _enrollment(request, pk, perms.ENROLLMENT_EDIT)
-    return _act(
+    return _on_enrollment(
         request,
-        enrollment.run_id,
-        lambda: seats.accept_offer(enrollment, actor=perms.acting_user(request)),
-        _("%(name)s accepted the seat.") % {"name": enrollment.participant.full_name},
+        pk,
+        seats.accept_offer,
+        lambda e: _("%(name)s accepted the seat.") % {"name": e.participant.full_name},
     )
 
 
 @perms.rule(perms.ENROLLMENT_EDIT)
 @require_POST
 def enrollment_decline(request: HttpRequest, pk: int) -> HttpResponse:
-    enrollment = _enrollment(request, pk, perms.ENROLLMENT_EDIT)
-    return _act(
-        request,
-        enrollment.run_id,
-        lambda: seats.decline_offer(enrollment, actor=perms.acting_user(request)),
-        _("The seat passes to the next woman waiting."),
+    return _on_enrollment(
+        request, pk, seats.decline_offer, lambda e: _("The seat passes to the next woman waiting.")
     )
 
 

@@ -161,7 +161,7 @@ def roll_call(request: HttpRequest, pk: int) -> HttpResponse:
                 marks.append((line.enrollment.participant_id, value))
                 chosen[line.enrollment.participant_id] = value
         try:
-            result = services.record_roll_call(session, marks, actor=request.user)  # type: ignore[arg-type]
+            result = services.record_roll_call(session, marks, actor=perms.acting_user(request))
         except ValidationError as exc:
             errors = _named_errors(exc, marks, lines)
         except DomainError as exc:
@@ -308,7 +308,7 @@ def run_attendance(request: HttpRequest, pk: int) -> HttpResponse:
 def run_complete(request: HttpRequest, pk: int) -> HttpResponse:
     run = perms.get_for_user(Run.objects.all(), request.user, perms.PROGRAM_EDIT, pk=pk)
     try:
-        result = services.complete_run(run, actor=request.user)  # type: ignore[arg-type]
+        result = services.complete_run(run, actor=perms.acting_user(request))
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -357,7 +357,9 @@ def follow_up_done(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     try:
-        services.close_follow_up(task, actor=request.user, note=request.POST.get("note", ""))  # type: ignore[arg-type]
+        services.close_follow_up(
+            task, actor=perms.acting_user(request), note=request.POST.get("note", "")
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     except DomainError as exc:

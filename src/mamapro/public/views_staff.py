@@ -97,7 +97,7 @@ def application_handled(request: HttpRequest, pk: int) -> HttpResponse:
     application = perms.get_for_user(
         Application.objects.all(), request.user, perms.ENROLLMENT_EDIT, pk=pk
     )
-    if services.mark_handled(application, actor=request.user):  # type: ignore[arg-type]
+    if services.mark_handled(application, actor=perms.acting_user(request)):
         messages.success(request, _("Marked as handled."))
     return _back(request, reverse("public:staff_applications"))
 
@@ -136,7 +136,7 @@ def topic_review(request: HttpRequest, pk: int) -> HttpResponse:
             topic_services.review_topic(
                 topic,
                 publish=decision == "publish",
-                actor=request.user,  # type: ignore[arg-type]
+                actor=perms.acting_user(request),
             )
         except Conflict as exc:
             messages.error(request, exc.message)
