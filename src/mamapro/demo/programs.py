@@ -85,7 +85,7 @@ DEMO_RUNS = [
 ]
 
 
-def load(centres: dict[str, Centre], rng: random.Random) -> int:
+def load(centres: dict[str, Centre], rng: random.Random, today: dt.date | None = None) -> int:
     """Create the demo runs that are missing; return how many."""
     courses = []
     for title, category, language, workshop in COURSES:
@@ -95,7 +95,7 @@ def load(centres: dict[str, Centre], rng: random.Random) -> int:
         )
         courses.append(course)
     trainer = User.objects.filter(username="trainer").first()
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     created = 0
     for spec in DEMO_RUNS:
         centre = centres[spec.centre]
@@ -103,6 +103,10 @@ def load(centres: dict[str, Centre], rng: random.Random) -> int:
         if Run.objects.filter(centre=centre, course=course).exists():
             continue
         starts = today + dt.timedelta(days=spec.starts_in)
+        if not spec.weeks:
+            # A one-day workshop falls on its own weekday, whatever day the demo is loaded,
+            # so it never meets a course's session in the same room.
+            starts += dt.timedelta(days=(spec.weekdays[0] - starts.weekday()) % 7)
         ends = starts + dt.timedelta(weeks=spec.weeks) if spec.weeks else starts
         run = Run.objects.create(
             course=course,
@@ -118,7 +122,7 @@ def load(centres: dict[str, Centre], rng: random.Random) -> int:
             release_days_before=None if course.is_workshop else 7,
         )
         room = Room.objects.filter(centre=centre, kind=Room.Kind.CLASSROOM).order_by("id").first()
-        weekdays = list(spec.weekdays) if spec.weeks else [starts.weekday()]
+        weekdays = list(spec.weekdays)
         run_services.generate_weekly_sessions(run, weekdays, spec.start, spec.end, room=room)
         _enroll(run, spec, rng, today)
         created += 1

@@ -73,3 +73,23 @@ def test_demo_logins_name_real_roles() -> None:
     from mamapro.demo.logins import LOGINS
 
     assert {login.role for login in LOGINS} == set(Role.values)
+
+
+@pytest.mark.parametrize("offset", range(7))
+def test_demo_timetable_fits_whatever_weekday_it_is_loaded(offset: int) -> None:
+    # The demo is loaded on any day of the week; its sessions must never clash in a room.
+    import datetime as dt
+    import random
+
+    from django.utils import timezone
+
+    from mamapro.conftest import build_almaty, build_astana
+    from mamapro.demo import programs as demo_programs
+    from mamapro.programs.models import Run, Session
+
+    centres = {"Almaty": build_almaty(), "Astana": build_astana()}
+    today = timezone.localdate() + dt.timedelta(days=offset)
+    assert demo_programs.load(centres, random.Random(1), today=today) == 6
+    workshop = Run.objects.get(course__is_workshop=True)
+    assert workshop.starts_on.weekday() == 5
+    assert Session.objects.filter(run__centre=centres["Almaty"]).count() > 20
