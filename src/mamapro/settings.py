@@ -115,6 +115,8 @@ INSTALLED_APPS = [
     "mamapro.centres",
     "mamapro.people",
     "mamapro.programs",
+    "mamapro.kidsroom",
+    "mamapro.notify",
     "mamapro.public",
     "mamapro.demo",
     "django.contrib.admin",

@@ -21,3 +21,9 @@ class Conflict(DomainError):
     """The request clashes with the current state (already enrolled, checked out twice)."""
 
     status = 409
+
+
+class Refused(DomainError):
+    """The action is forbidden by a safety rule, whoever asks (a restricted adult)."""
+
+    status = 403

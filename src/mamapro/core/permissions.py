@@ -62,6 +62,15 @@ FEE_EDIT = "fee.edit"
 ATTENDANCE_RECORD = "attendance.record"
 FOLLOW_UP_MANAGE = "follow_up.manage"
 TOPICS_VIEW = "topics.view"
+# The kids' room: today's board and check-in/out; bookings and shifts; safety alerts about
+# restricted adults; incidents; the room's report (occupancy and snack counts, no names).
+KIDSROOM_VIEW = "kidsroom.view"
+KIDSROOM_CHECK = "kidsroom.check"
+KIDSROOM_BOOK = "kidsroom.book"
+KIDSROOM_ALERTS = "kidsroom.alerts"
+KIDSROOM_REPORT = "kidsroom.report"
+INCIDENT_RECORD = "incident.record"
+INCIDENT_VIEW = "incident.view"
 
 _EVERY_ROLE_SEES = {CENTRE_VIEW}
 _RUNS_A_CENTRE = {
@@ -72,6 +81,15 @@ _RUNS_A_CENTRE = {
     ATTENDANCE_RECORD,
     FOLLOW_UP_MANAGE,
     TOPICS_VIEW,
+}
+_KIDS_ROOM_LEADS = {
+    KIDSROOM_VIEW,
+    KIDSROOM_CHECK,
+    KIDSROOM_BOOK,
+    KIDSROOM_ALERTS,
+    KIDSROOM_REPORT,
+    INCIDENT_RECORD,
+    INCIDENT_VIEW,
 }
 _CARE_TEAM = {
     PARTICIPANT_VIEW,
@@ -87,20 +105,26 @@ _CARE_TEAM = {
 }
 
 CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.DIRECTOR: frozenset(_EVERY_ROLE_SEES | _CARE_TEAM | _RUNS_A_CENTRE | {AUDIT_VIEW}),
-    Role.COORDINATOR: frozenset(_EVERY_ROLE_SEES | _CARE_TEAM | _RUNS_A_CENTRE),
+    Role.DIRECTOR: frozenset(
+        _EVERY_ROLE_SEES | _CARE_TEAM | _RUNS_A_CENTRE | _KIDS_ROOM_LEADS | {AUDIT_VIEW}
+    ),
+    Role.COORDINATOR: frozenset(_EVERY_ROLE_SEES | _CARE_TEAM | _RUNS_A_CENTRE | _KIDS_ROOM_LEADS),
     # Fees and logistics: who she is and how to reach her, never why she is here.
     Role.MANAGER: frozenset(
-        _EVERY_ROLE_SEES | {PARTICIPANT_VIEW, PARTICIPANT_VIEW_CONTACT, PROGRAM_VIEW, FEE_EDIT}
+        _EVERY_ROLE_SEES
+        | {PARTICIPANT_VIEW, PARTICIPANT_VIEW_CONTACT, PROGRAM_VIEW, FEE_EDIT, KIDSROOM_REPORT}
     ),
     # Public catalogue, topics and consented stories; no personal records.
     Role.COMMS: frozenset(_EVERY_ROLE_SEES | {PROGRAM_VIEW, TOPICS_VIEW}),
     # Names for the roll call of her own runs; no contact details, circumstances or children.
     Role.TRAINER: frozenset(_EVERY_ROLE_SEES | {PARTICIPANT_VIEW, PROGRAM_VIEW, ATTENDANCE_RECORD}),
     # The children in her care and their needs cards; the authorised adults, not the
-    # restricted ones (the check-out itself blocks those).
+    # restricted ones (the check-out itself blocks those). She checks children in and out and
+    # writes incidents; bookings, shifts and the alerts are the coordinator's.
     Role.TUTOR: frozenset(
-        _EVERY_ROLE_SEES | {PARTICIPANT_VIEW, CHILD_VIEW, CHILD_VIEW_NEEDS, PROGRAM_VIEW}
+        _EVERY_ROLE_SEES
+        | {PARTICIPANT_VIEW, CHILD_VIEW, CHILD_VIEW_NEEDS, PROGRAM_VIEW}
+        | {KIDSROOM_VIEW, KIDSROOM_CHECK, KIDSROOM_REPORT, INCIDENT_RECORD}
     ),
     # Her own clients' names; counselling notes have their own rules.
     Role.PSYCHOLOGIST: frozenset(_EVERY_ROLE_SEES | {PARTICIPANT_VIEW}),

@@ -26,7 +26,7 @@ from mamapro.core import audit
 from mamapro.core.errors import Conflict
 from mamapro.core.models import AuditEntry, User
 from mamapro.people.models import Child, Participant
-from mamapro.programs import locking
+from mamapro.programs import locking, signals
 from mamapro.programs.locking import locked_run
 from mamapro.programs.models import Enrollment, Fee, KidsRoomRequest, Run, SeatChange
 
@@ -255,7 +255,18 @@ def enroll(
                 Enrollment.fee.related.set_cached_value(enrollment, None)
             _request_kids_room(enrollment, run, participant, kids_room_children)
             _record(AuditEntry.Action.CREATE, enrollment, actor, event="enrolled")
+            _announce(enrollment, now)
     return enrollment
+
+
+def _announce(enrollment: Enrollment, now: dt.datetime) -> None:
+    """Tell the kids' room (signals.py) when a seat with children asked for it changes."""
+    if not enrollment.kids_room_requested:
+        return
+    if enrollment.status == Status.CONFIRMED:
+        signals.seat_confirmed.send(sender=Enrollment, enrollment=enrollment, now=now)
+    elif enrollment.status in (Status.WITHDRAWN, Status.DROPPED):
+        signals.seat_ended.send(sender=Enrollment, enrollment=enrollment, now=now)
 
 
 def _request_kids_room(
@@ -289,6 +300,7 @@ def _end(enrollment: Enrollment, status: str, reason: str, now: dt.datetime) -> 
     Fee.objects.filter(enrollment=enrollment, status=Fee.Status.DUE).update(
         status=Fee.Status.WAIVED, note=str(enrollment.get_end_reason_display())
     )
+    _announce(enrollment, now)
 
 
 def withdraw(
@@ -332,6 +344,7 @@ def accept_offer(
             raise Conflict(_("This offer has expired; the seat has passed to the next woman."))
         _confirm(enrollment, run, now)
         _record(AuditEntry.Action.UPDATE, enrollment, actor, event="offer_accepted")
+        _announce(enrollment, now)
     return enrollment
 
 

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class KidsRoomConfig(AppConfig):
+    name = "mamapro.kidsroom"
+    label = "kidsroom"
+    verbose_name = _("Kids' room")
+
+    def ready(self) -> None:
+        # A confirmed seat books her children; a seat given up frees their places.
+        from mamapro.kidsroom import receivers  # noqa: F401
