@@ -7,6 +7,8 @@ shift rows under the room's lock, like the seats of a run.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -127,6 +129,11 @@ class Booking(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["room", "status"])]
+
+    # Not stored: what the service found while writing, for its answer (what is missing for a
+    # child put on the waiting list; the alert a check-in raised).
+    shortage: Any = None
+    alert: Any = None
 
     def __str__(self) -> str:
         return f"{self.child_id} @ {self.session_id} ({self.status})"

@@ -257,7 +257,7 @@ def _book_locked(
         booking.created_by = actor
         booking.save()
         _record(AuditEntry.Action.CREATE, booking, actor, event="booked")
-    booking.shortage = shortage  # type: ignore[attr-defined]
+    booking.shortage = shortage
     return booking
 
 
@@ -517,9 +517,9 @@ def check_in(
         booking.save(update_fields=["checked_in_at", "brought_by", "checked_in_by"])
         _record(AuditEntry.Action.UPDATE, booking, actor, event="checked_in")
         adult = _matching_adult(child, brought_by)
-        booking.alert = None  # type: ignore[attr-defined]
+        booking.alert = None
         if adult is not None and not adult.authorised:
-            booking.alert = _raise_alert(  # type: ignore[attr-defined]
+            booking.alert = _raise_alert(
                 Alert.Kind.BROUGHT_BY_RESTRICTED, child, adult, brought_by, booking, actor
             )
     return booking
