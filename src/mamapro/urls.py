@@ -15,6 +15,7 @@ urlpatterns = [
     path("centre/", centre_views.switch_centre, name="switch_centre"),
     path("", include("mamapro.people.urls")),
     path("", include("mamapro.programs.urls")),
+    path("", include("mamapro.kidsroom.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -10,3 +10,7 @@ class KidsRoomConfig(AppConfig):
     def ready(self) -> None:
         # A confirmed seat books her children; a seat given up frees their places.
         from mamapro.kidsroom import receivers  # noqa: F401
+        from mamapro.kidsroom.views import incidents_panel
+        from mamapro.people.panels import register
+
+        register(incidents_panel)

@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -390,6 +391,12 @@ def add_shift(
     now: dt.datetime | None = None,
 ) -> Shift:
     now = now or timezone.now()
+    # A time without an offset is the centre's own time.
+    tz = ZoneInfo(room.centre.timezone)
+    if timezone.is_naive(starts_at):
+        starts_at = timezone.make_aware(starts_at, tz)
+    if timezone.is_naive(ends_at):
+        ends_at = timezone.make_aware(ends_at, tz)
     errors: dict[str, str] = {}
     if room.kind != Room.Kind.KIDS_ROOM:
         errors["room"] = _("This room is not a kids' room.")

@@ -22,6 +22,7 @@ from mamapro.core import permissions as perms
 from mamapro.people import services
 from mamapro.people.forms import AdultForm, ChildForm, ConsentForm, ParticipantForm
 from mamapro.people.models import Child, ChildAdult, Consent, Participant
+from mamapro.people.panels import panels_for
 from mamapro.people.queries import search_participants
 from mamapro.people.visibility import child_access, participant_access
 
@@ -161,6 +162,7 @@ def participant_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["cards"] = cards
         reads += [(child, cards.sensitive_fields()) for child in children]
     audit.record_reads(reads)
+    context["panels"] = panels_for(request, participant)
     return render(request, "people/participant_detail.html", context)
 
 

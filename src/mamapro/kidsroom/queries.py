@@ -1,0 +1,124 @@
+"""Reads for the kids' room pages: the day's sessions with their children, tutors on duty and
+what the room lacks; each a fixed number of queries, whatever the day holds."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from mamapro.centres.models import Room
+from mamapro.kidsroom.models import Booking, Shift
+from mamapro.kidsroom.services import HIGH, Ratio, ratio_for
+from mamapro.people.models import Child, ChildAdult
+from mamapro.programs.models import Session
+
+
+def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time()))
+    return start, start + dt.timedelta(days=1)
+
+
+@dataclass
+class SessionRow:
+    session: Session
+    booked: list[Booking] = field(default_factory=list)
+    waiting: int = 0
+    tutors: int = 0  # the fewest on duty at any moment of the session
+    tutors_needed: int = 0
+    capacity: int = 0
+
+    @property
+    def in_room(self) -> int:
+        return sum(1 for b in self.booked if b.in_room)
+
+    @property
+    def checked_in(self) -> int:
+        return sum(1 for b in self.booked if b.checked_in_at is not None)
+
+    @property
+    def short_of_tutors(self) -> int:
+        return max(0, self.tutors_needed - self.tutors)
+
+
+def _fewest_on_duty(shifts: list[Shift], start: dt.datetime, end: dt.datetime) -> int:
+    points = sorted(
+        {start, end} | {p for s in shifts for p in (s.starts_at, s.ends_at) if start < p < end}
+    )
+    fewest = None
+    for a, b in pairwise(points):
+        n = len({s.tutor_id for s in shifts if s.starts_at <= a and b <= s.ends_at})
+        fewest = n if fewest is None else min(fewest, n)
+    return fewest or 0
+
+
+def day_board(
+    centre_ids: list[int] | None,
+    day: dt.date,
+    *,
+    adults: QuerySet[ChildAdult],
+) -> list[SessionRow]:
+    """The day's sessions that have children booked or waiting, at `centre_ids` (None: all),
+    each with its booked children (needs card and adults loaded) and the tutors on duty."""
+    start, end = day_bounds(day)
+    bookings = Booking.objects.filter(
+        session__starts_at__gte=start, session__starts_at__lt=end, session__cancelled=False
+    ).exclude(status=Booking.Status.CANCELLED)
+    if centre_ids is not None:
+        bookings = bookings.filter(centre_id__in=centre_ids)
+    rows_by_session: dict[int, SessionRow] = {}
+    for b in (
+        bookings.select_related(
+            "session__run__course", "session__room", "child__parent", "collected_by", "room"
+        )
+        .prefetch_related(Prefetch("child__adults", queryset=adults))
+        .order_by("session__starts_at", "session_id", "child__given_name", "id")
+    ):
+        row = rows_by_session.setdefault(
+            b.session_id, SessionRow(b.session, capacity=b.room.capacity)
+        )
+        if b.status == Booking.Status.BOOKED:
+            row.booked.append(b)
+        else:
+            row.waiting += 1
+    rows = list(rows_by_session.values())
+    if not rows:
+        return rows
+    shifts = list(
+        Shift.objects.filter(
+            centre_id__in={r.session.centre_id for r in rows}, starts_at__lt=end, ends_at__gt=start
+        )
+    )
+    ratios: dict[int, Ratio] = {}
+    for row in rows:
+        s = row.session
+        if s.centre_id not in ratios:
+            ratios[s.centre_id] = ratio_for(s.centre_id)
+        mine = [sh for sh in shifts if sh.centre_id == s.centre_id]
+        row.tutors = _fewest_on_duty(mine, s.starts_at, s.ends_at)
+        high = sum(1 for b in row.booked if b.child.support_level == HIGH)
+        row.tutors_needed = ratios[s.centre_id].tutors_needed(len(row.booked) - high, high)
+    return rows
+
+
+def diet_counts(rows: list[SessionRow]) -> tuple[int, list[tuple[str, int]], int]:
+    """Children expected in the day (each once), how many need each diet, how many have an
+    allergy recorded: the snack order, without a name."""
+    children: dict[int, Child] = {}
+    for row in rows:
+        for b in row.booked:
+            children[b.child_id] = b.child
+    diets: Counter[str] = Counter()
+    for child in children.values():
+        diets.update(child.diet_labels())
+    allergies = sum(1 for c in children.values() if c.allergies.strip())
+    return len(children), sorted(diets.items()), allergies
+
+
+def kids_rooms(centre_ids: list[int] | None) -> QuerySet[Room]:
+    rooms = Room.objects.filter(kind=Room.Kind.KIDS_ROOM)
+    return rooms if centre_ids is None else rooms.filter(centre_id__in=centre_ids)

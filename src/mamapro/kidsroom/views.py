@@ -1,0 +1,484 @@
+"""The kids' room on the tutor's phone (today's board, check-in, check-out), the coordinator's
+planning (bookings per session, tutors' shifts), the safety alerts, incidents and the report.
+
+A check-out to a restricted adult never happens here: the service refuses it, and this page
+answers with an unmistakable warning (403) while the alert reaches the coordinator.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from mamapro.centres.context import current_centre_id
+from mamapro.centres.models import Membership
+from mamapro.core import audit
+from mamapro.core import permissions as perms
+from mamapro.core.errors import DomainError
+from mamapro.core.models import User
+from mamapro.kidsroom import queries
+from mamapro.kidsroom import services as kids
+from mamapro.kidsroom.models import Alert, Booking, Incident, Shift
+from mamapro.people.models import Child, ChildAdult
+from mamapro.people.panels import Panel
+from mamapro.people.visibility import CHILD_NEEDS_FIELDS, child_access
+from mamapro.programs.models import Enrollment, Session
+
+
+def _centres(request: HttpRequest, capability: str) -> list[int] | None:
+    """Where she works with `capability`, narrowed to the centre chosen in the switcher."""
+    ids = perms.principal(request.user).centre_ids_for(capability)
+    chosen = current_centre_id(request)
+    if chosen is not None and (ids is None or chosen in ids):
+        return [chosen]
+    return None if ids is None else sorted(ids)
+
+
+def _day(request: HttpRequest) -> dt.date:
+    return parse_date(request.GET.get("day") or "") or timezone.localdate()
+
+
+def _back_to_board(booking: Booking) -> HttpResponseRedirect:
+    day = timezone.localtime(booking.session.starts_at).date()
+    return HttpResponseRedirect(
+        f"{reverse('kidsroom:board')}?day={day.isoformat()}#child-{booking.pk}"
+    )
+
+
+def _alerts_open(request: HttpRequest) -> int:
+    centres = _centres(request, perms.KIDSROOM_ALERTS)
+    if not perms.principal(request.user).can(perms.KIDSROOM_ALERTS):
+        return 0
+    qs = Alert.objects.filter(acknowledged_at__isnull=True)
+    return (qs if centres is None else qs.filter(centre_id__in=centres)).count()
+
+
+# --- Today's board ---------------------------------------------------------------------------
+
+
+@perms.rule(perms.KIDSROOM_VIEW)
+def board(request: HttpRequest) -> HttpResponse:
+    """Each session of the day with its children: needs card, check-in, check-out."""
+    day = _day(request)
+    centres = _centres(request, perms.KIDSROOM_VIEW)
+    # Only adults who may collect the child are offered; the restricted ones are never a choice.
+    adults = ChildAdult.objects.filter(authorised=True)
+    rows = queries.day_board(centres, day, adults=adults)
+    me = perms.principal(request.user)
+    needs = me.can(perms.CHILD_VIEW_NEEDS)
+    audit.record_reads(
+        [(b.child, CHILD_NEEDS_FIELDS if needs else ()) for row in rows for b in row.booked]
+    )
+    return render(
+        request,
+        "kidsroom/board.html",
+        {
+            "day": day,
+            "is_today": day == timezone.localdate(),
+            "previous_day": day - dt.timedelta(days=1),
+            "next_day": day + dt.timedelta(days=1),
+            "rows": rows,
+            "needs": needs,
+            "may_check": me.can(perms.KIDSROOM_CHECK),
+            "may_plan": me.can(perms.KIDSROOM_BOOK),
+            "may_record_incident": me.can(perms.INCIDENT_RECORD),
+            "alerts_open": _alerts_open(request),
+        },
+    )
+
+
+def _booking(request: HttpRequest, pk: int, capability: str) -> Booking:
+    return perms.get_for_user(
+        Booking.objects.select_related("session", "child"), request.user, capability, pk=pk
+    )
+
+
+@require_POST
+@perms.rule(perms.KIDSROOM_CHECK)
+def check_in(request: HttpRequest, pk: int) -> HttpResponse:
+    booking = _booking(request, pk, perms.KIDSROOM_CHECK)
+    brought_by = request.POST.get("brought_by_name", "").strip()
+    chosen = request.POST.get("brought_by", "")
+    if not brought_by and chosen.isdigit():
+        adult = ChildAdult.objects.filter(pk=int(chosen), child_id=booking.child_id).first()
+        brought_by = adult.name if adult else ""
+    try:
+        done = kids.check_in(
+            booking.session, booking.child, brought_by=brought_by, actor=perms.acting_user(request)
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        if done.alert is not None:
+            messages.error(
+                request,
+                _(
+                    "%(name)s must never receive %(child)s. The child is checked in and safe "
+                    "here; the coordinator and the director have been alerted. Do not hand "
+                    "the child to this person."
+                )
+                % {"name": brought_by, "child": booking.child},
+            )
+        else:
+            messages.success(
+                request,
+                _("%(child)s is checked in (brought by %(name)s).")
+                % {"child": booking.child, "name": brought_by},
+            )
+    return _back_to_board(booking)
+
+
+@require_POST
+@perms.rule(perms.KIDSROOM_CHECK)
+def check_out(request: HttpRequest, pk: int) -> HttpResponse:
+    booking = _booking(request, pk, perms.KIDSROOM_CHECK)
+    name = request.POST.get("collected_by_name", "").strip()
+    chosen = request.POST.get("collected_by", "")
+    adult = None
+    if not name and chosen.isdigit():
+        # Any of her adults, restricted ones included: a forged choice must meet the block.
+        adult = ChildAdult.objects.filter(pk=int(chosen), child_id=booking.child_id).first()
+        if adult is None:
+            messages.error(request, _("Choose the adult who collects the child."))
+            return _back_to_board(booking)
+    elif not name:
+        messages.error(request, _("Choose the adult who collects the child."))
+        return _back_to_board(booking)
+    try:
+        done = kids.check_out(
+            booking.session,
+            booking.child,
+            adult=adult,
+            adult_name=name,
+            actor=perms.acting_user(request),
+        )
+    except kids.RestrictedAdult as blocked:
+        cards = child_access(request.user, booking.child)
+        return render(
+            request,
+            "kidsroom/blocked.html",
+            {
+                "booking": booking,
+                "child": booking.child,
+                "adult": blocked.adult,
+                "show_note": cards.restricted_adults,
+            },
+            status=403,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        assert done.collected_by is not None
+        messages.success(
+            request,
+            _("%(child)s went home with %(name)s at %(time)s.")
+            % {
+                "child": booking.child,
+                "name": done.collected_by.name,
+                "time": timezone.localtime(done.checked_out_at).strftime("%H:%M"),
+            },
+        )
+    return _back_to_board(booking)
+
+
+# --- Planning: bookings per session, shifts ----------------------------------------------------
+
+
+@perms.rule(perms.KIDSROOM_BOOK)
+def session_bookings(request: HttpRequest, pk: int) -> HttpResponse:
+    session = perms.get_for_user(
+        Session.objects.select_related("run__course", "room"),
+        request.user,
+        perms.KIDSROOM_BOOK,
+        pk=pk,
+    )
+    bookings = list(
+        Booking.objects.filter(session=session)
+        .exclude(status=Booking.Status.CANCELLED)
+        .select_related("child")
+        .order_by("status", "queued_at", "id")
+    )
+    taken = {b.child_id for b in bookings}
+    mothers = Enrollment.objects.filter(
+        run_id=session.run_id, status=Enrollment.Status.CONFIRMED
+    ).values("participant_id")
+    candidates = [
+        c
+        for c in Child.objects.filter(parent_id__in=mothers).select_related("parent")
+        if c.pk not in taken
+    ]
+    if request.method == "POST":
+        child = next((c for c in candidates if str(c.pk) == request.POST.get("child")), None)
+        if child is None:
+            messages.error(request, _("Choose a child whose mother attends this session."))
+        else:
+            try:
+                made = kids.book(
+                    session,
+                    child,
+                    actor=perms.acting_user(request),
+                    waitlist=bool(request.POST.get("waitlist")),
+                )
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                if made.shortage is not None:
+                    messages.warning(
+                        request,
+                        _("%(child)s is on the waiting list: %(missing)s")
+                        % {"child": child, "missing": made.shortage.message()},
+                    )
+                else:
+                    messages.success(request, _("%(child)s is booked.") % {"child": child})
+        return HttpResponseRedirect(reverse("kidsroom:session_bookings", args=[session.pk]))
+    room = kids.kids_room_for(session.centre_id)
+    shortage = (
+        kids.find_shortage(
+            room, session.starts_at, session.ends_at, kids.ratio_for(session.centre_id)
+        )
+        if room is not None
+        else None
+    )
+    return render(
+        request,
+        "kidsroom/session_bookings.html",
+        {
+            "session": session,
+            "booked": [b for b in bookings if b.status == Booking.Status.BOOKED],
+            "waiting": [b for b in bookings if b.status == Booking.Status.WAITLISTED],
+            "candidates": candidates,
+            "room": room,
+            "shortage": shortage,
+        },
+    )
+
+
+@require_POST
+@perms.rule(perms.KIDSROOM_BOOK)
+def cancel_booking(request: HttpRequest, pk: int) -> HttpResponse:
+    booking = _booking(request, pk, perms.KIDSROOM_BOOK)
+    try:
+        kids.cancel(booking, actor=perms.acting_user(request))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("%(child)s no longer comes to this session.") % {"child": booking.child}
+        )
+    return HttpResponseRedirect(reverse("kidsroom:session_bookings", args=[booking.session_id]))
+
+
+class ShiftForm(forms.Form):
+    tutor: forms.ModelChoiceField[User] = forms.ModelChoiceField(
+        queryset=User.objects.none(), label=gettext_lazy("Tutor")
+    )
+    starts = forms.TimeField(
+        label=gettext_lazy("From"), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    ends = forms.TimeField(
+        label=gettext_lazy("Until"), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+
+    def __init__(self, *args: Any, centres: list[int] | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        staff = Membership.objects.filter(role=perms.Role.TUTOR)
+        if centres is not None:
+            staff = staff.filter(centre_id__in=centres)
+        self.fields["tutor"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+            is_active=True, pk__in=staff.values("user_id")
+        ).order_by("first_name", "username")
+        self.fields["tutor"].label_from_instance = lambda u: u.get_full_name() or u.username  # type: ignore[attr-defined]
+
+
+@perms.rule(perms.KIDSROOM_BOOK)
+def shifts(request: HttpRequest) -> HttpResponse:
+    day = _day(request)
+    centres = _centres(request, perms.KIDSROOM_BOOK)
+    rooms = list(queries.kids_rooms(centres).select_related("centre"))
+    form = ShiftForm(request.POST or None, centres=centres)
+    if request.method == "POST" and form.is_valid():
+        tutor = form.cleaned_data["tutor"]
+        tutor_centres = perms.principal(tutor).roles
+        room = next((r for r in rooms if r.centre_id in tutor_centres), None)
+        if room is None:
+            form.add_error("tutor", _("No kids' room at this tutor's centre."))
+        else:
+            try:
+                kids.add_shift(
+                    room,
+                    tutor,
+                    timezone.make_aware(dt.datetime.combine(day, form.cleaned_data["starts"])),
+                    timezone.make_aware(dt.datetime.combine(day, form.cleaned_data["ends"])),
+                    actor=perms.acting_user(request),
+                )
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(request, _("The shift is added."))
+                return HttpResponseRedirect(f"{reverse('kidsroom:shifts')}?day={day.isoformat()}")
+    start, end = queries.day_bounds(day)
+    on_duty = Shift.objects.filter(room__in=rooms, starts_at__lt=end, ends_at__gt=start)
+    return render(
+        request,
+        "kidsroom/shifts.html",
+        {
+            "day": day,
+            "previous_day": day - dt.timedelta(days=1),
+            "next_day": day + dt.timedelta(days=1),
+            "form": form,
+            "shifts": list(on_duty.select_related("tutor", "room")),
+            "rooms": rooms,
+        },
+    )
+
+
+@require_POST
+@perms.rule(perms.KIDSROOM_BOOK)
+def shift_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    shift = perms.get_for_user(Shift.objects.all(), request.user, perms.KIDSROOM_BOOK, pk=pk)
+    day = timezone.localtime(shift.starts_at).date()
+    try:
+        kids.remove_shift(shift, actor=perms.acting_user(request))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The shift is removed."))
+    return HttpResponseRedirect(f"{reverse('kidsroom:shifts')}?day={day.isoformat()}")
+
+
+# --- Alerts ----------------------------------------------------------------------------------
+
+
+@perms.rule(perms.KIDSROOM_ALERTS)
+def alerts(request: HttpRequest) -> HttpResponse:
+    centres = _centres(request, perms.KIDSROOM_ALERTS)
+    qs = Alert.objects.select_related(
+        "child__parent", "adult", "raised_by", "acknowledged_by", "booking__session__run__course"
+    )
+    if centres is not None:
+        qs = qs.filter(centre_id__in=centres)
+    found = list(qs[:100])
+    # The court-order note is a sensitive read.
+    audit.record_reads(
+        [(a.adult, ("note",)) for a in found if a.adult is not None and a.adult.note]
+    )
+    return render(request, "kidsroom/alerts.html", {"alerts": found})
+
+
+@require_POST
+@perms.rule(perms.KIDSROOM_ALERTS)
+def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    alert = perms.get_for_user(Alert.objects.all(), request.user, perms.KIDSROOM_ALERTS, pk=pk)
+    kids.acknowledge(alert, actor=perms.acting_user(request))
+    messages.success(request, _("Marked as handled."))
+    return HttpResponseRedirect(reverse("kidsroom:alerts"))
+
+
+# --- Incidents -------------------------------------------------------------------------------
+
+
+class IncidentForm(forms.ModelForm):
+    class Meta:
+        model = Incident
+        fields = ["kind", "what_happened", "action_taken", "parent_informed"]
+        widgets = {
+            "what_happened": forms.Textarea(attrs={"rows": 3}),
+            "action_taken": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+@perms.rule(perms.INCIDENT_RECORD)
+def incident_create(request: HttpRequest, pk: int) -> HttpResponse:
+    child = perms.get_for_user(
+        Child.objects.select_related("parent"), request.user, perms.INCIDENT_RECORD, pk=pk
+    )
+    form = IncidentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        booking = (
+            Booking.objects.filter(
+                child=child,
+                checked_in_at__isnull=False,
+                session__starts_at__date=timezone.localdate(),
+            )
+            .order_by("-checked_in_at")
+            .first()
+        )
+        try:
+            kids.record_incident(
+                child,
+                booking=booking,
+                actor=perms.acting_user(request),
+                **{k: form.cleaned_data[k] for k in form.Meta.fields},
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The incident is recorded; the coordinator can see it."))
+            return HttpResponseRedirect(reverse("kidsroom:board"))
+    return render(request, "kidsroom/incident_form.html", {"child": child, "form": form})
+
+
+@perms.rule(perms.INCIDENT_VIEW)
+def incidents(request: HttpRequest) -> HttpResponse:
+    centres = _centres(request, perms.INCIDENT_VIEW)
+    qs = Incident.objects.select_related("child__parent", "reported_by")
+    if centres is not None:
+        qs = qs.filter(centre_id__in=centres)
+    return render(request, "kidsroom/incidents.html", {"incidents": list(qs[:200])})
+
+
+def incidents_panel(request: HttpRequest, participant: Any) -> Panel | None:
+    """Her children's incidents on the mother's record (coordinators and the director)."""
+    if not perms.principal(request.user).can(perms.INCIDENT_VIEW, participant.centre_id):
+        return None
+    found = list(
+        Incident.objects.filter(child__parent=participant).select_related("child", "reported_by")[
+            :50
+        ]
+    )
+    return Panel("kidsroom/_incidents_panel.html", {"incidents": found})
+
+
+# --- Report ----------------------------------------------------------------------------------
+
+
+@perms.rule(perms.KIDSROOM_REPORT)
+def report(request: HttpRequest) -> HttpResponse:
+    """Occupancy against capacity and tutors per session, attendance, and the snack order."""
+    day = _day(request)
+    rows = queries.day_board(
+        _centres(request, perms.KIDSROOM_REPORT), day, adults=ChildAdult.objects.none()
+    )
+    children, diets, allergies = queries.diet_counts(rows)
+    return render(
+        request,
+        "kidsroom/report.html",
+        {
+            "day": day,
+            "previous_day": day - dt.timedelta(days=1),
+            "next_day": day + dt.timedelta(days=1),
+            "rows": rows,
+            "children": children,
+            "diets": diets,
+            "allergies": allergies,
+        },
+    )
