@@ -19,7 +19,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from mamapro.centres.models import Room
 from mamapro.core import audit
@@ -86,11 +85,10 @@ class Shortage:
             return _(
                 "The kids' room is full %(start)s–%(end)s: it takes %(capacity)d children."
             ) % {**window, "capacity": self.capacity}
-        return ngettext(
-            "One more tutor is needed %(start)s–%(end)s.",
-            "%(n)d more tutors are needed %(start)s–%(end)s.",
-            self.missing,
-        ) % {**window, "n": self.missing}
+        if self.missing == 1:
+            return _("One more tutor is needed %(start)s–%(end)s.") % window
+        # Said without a plural form, so that every language reads right for any number.
+        return _("Tutors missing %(start)s–%(end)s: %(n)d.") % {**window, "n": self.missing}
 
 
 @dataclass(frozen=True)

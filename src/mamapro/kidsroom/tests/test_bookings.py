@@ -229,3 +229,11 @@ class TestBadInputWritesNothing:
         with pytest.raises(Conflict, match="already booked"):
             kids.book(session, child)
         self._nothing_written(before)
+
+
+def test_the_message_names_how_many_tutors_are_missing(kids_room, session) -> None:
+    shortage = kids.find_shortage(
+        kids_room, session.starts_at, session.ends_at, kids.Ratio(4, 2), adding=["high"] * 3
+    )
+    assert shortage is not None
+    assert shortage.message() == "Tutors missing 14:00–16:00: 2."
