@@ -26,6 +26,7 @@ LOGINS = [
     Login("comms", "comms", ("Almaty", "Astana"), "Аружан", "Бекова"),
     Login("trainer", "trainer", ("Almaty",), "Салтанат", "Ахметова"),
     Login("tutor", "tutor", ("Almaty",), "Мөлдір", "Оспанова"),
+    Login("tutor-2", "tutor", ("Almaty",), "Жанар", "Әлиева"),
     Login("psychologist", "psychologist", ("Almaty",), "Елена", "Морозова"),
     Login("admin", "director", (), "Админ", "", superuser=True),
 ]

@@ -14,8 +14,11 @@ from django.utils import timezone
 
 from mamapro.centres.models import Centre, Room
 from mamapro.core.models import User
-from mamapro.people.models import Participant
-from mamapro.programs.models import Course, Enrollment, Run
+from mamapro.core.permissions import Role
+from mamapro.kidsroom import services as kids
+from mamapro.kidsroom.models import Shift
+from mamapro.people.models import Child, Participant
+from mamapro.programs.models import Course, Enrollment, Run, Session
 from mamapro.programs.services import enrollment as seats
 from mamapro.programs.services import runs as run_services
 
@@ -27,6 +30,9 @@ COURSES = [
     ("Ерекше баланың анасына: күнделікті дағдылар", "parenting", "kk_ru", False),
     ("Апталық шеберхана / Еженедельный мастер-класс", "other", "kk_ru", True),
 ]
+
+
+HALF_HOUR = dt.timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,7 @@ class DemoRun:
     free_women: int  # how many eligible women ask for a free seat
     speaker: str = ""
     sponsor: str = ""
+    kids_room: bool = False
 
 
 DEMO_RUNS = [
@@ -62,8 +69,23 @@ DEMO_RUNS = [
         13,
         14,
         sponsor="U.S. Embassy small grant",
+        kids_room=True,
     ),
-    DemoRun("Almaty", 1, 10, 6, (0, 2), dt.time(14), dt.time(16), 10, 10, "15000.00", 6, 9),
+    DemoRun(
+        "Almaty",
+        1,
+        10,
+        6,
+        (0, 2),
+        dt.time(14),
+        dt.time(16),
+        10,
+        10,
+        "15000.00",
+        6,
+        9,
+        kids_room=True,
+    ),
     DemoRun("Almaty", 2, 5, 4, (4,), dt.time(10), dt.time(13), 10, 10, "20000.00", 3, 12),
     DemoRun(
         "Almaty",
@@ -120,13 +142,40 @@ def load(centres: dict[str, Centre], rng: random.Random, today: dt.date | None =
             free_seats=spec.free,
             sponsor=spec.sponsor,
             release_days_before=None if course.is_workshop else 7,
+            kids_room=spec.kids_room,
         )
         room = Room.objects.filter(centre=centre, kind=Room.Kind.CLASSROOM).order_by("id").first()
         weekdays = list(spec.weekdays)
         run_services.generate_weekly_sessions(run, weekdays, spec.start, spec.end, room=room)
+        if spec.kids_room:
+            _tutors_on_duty(run)
         _enroll(run, spec, rng, today)
         created += 1
     return created
+
+
+def _tutors_on_duty(run: Run) -> None:
+    """The centre's tutors cover each of the run's sessions, from half an hour before."""
+    room = kids.kids_room_for(run.centre_id)
+    tutors = list(
+        User.objects.filter(memberships__centre=run.centre, memberships__role=Role.TUTOR).order_by(
+            "username"
+        )
+    )
+    if room is None or not tutors:
+        return
+    for session in Session.objects.filter(run=run, ends_at__gt=timezone.now()):
+        for tutor in tutors:
+            covered = Shift.objects.filter(
+                room=room,
+                tutor=tutor,
+                starts_at__lte=session.starts_at - HALF_HOUR,
+                ends_at__gte=session.ends_at + HALF_HOUR,
+            ).exists()
+            if not covered:
+                kids.add_shift(
+                    room, tutor, session.starts_at - HALF_HOUR, session.ends_at + HALF_HOUR
+                )
 
 
 def _enroll(run: Run, spec: DemoRun, rng: random.Random, today: dt.date) -> None:
@@ -137,15 +186,34 @@ def _enroll(run: Run, spec: DemoRun, rng: random.Random, today: dt.date) -> None
     others = [w for w in women if not w.eligibility_verified]
     moment = timezone.now() - dt.timedelta(days=max(0, -spec.starts_in) + 7)
     for i, woman in enumerate(eligible[: spec.free_women]):
-        seats.enroll(run, woman, "free", now=moment + dt.timedelta(minutes=i), source=_source(rng))
+        seats.enroll(
+            run,
+            woman,
+            "free",
+            now=moment + dt.timedelta(minutes=i),
+            source=_source(rng),
+            kids_room_children=_little_ones(run, woman, rng, today),
+        )
     for i, woman in enumerate(others[: spec.paid_women]):
         seats.enroll(
-            run, woman, "paid", now=moment + dt.timedelta(minutes=30 + i), source=_source(rng)
+            run,
+            woman,
+            "paid",
+            now=moment + dt.timedelta(minutes=30 + i),
+            source=_source(rng),
+            kids_room_children=_little_ones(run, woman, rng, today),
         )
     # Some fees are paid already.
     for enrollment in Enrollment.objects.filter(run=run, fee__isnull=False).select_related("fee"):
         if rng.random() < 0.6:
             seats.set_fee_status(enrollment.fee, "paid")
+
+
+def _little_ones(run: Run, woman: Participant, rng: random.Random, today: dt.date) -> list[Child]:
+    """About half the mothers of children under eight ask for the kids' room."""
+    if not run.kids_room or rng.random() < 0.5:
+        return []
+    return [c for c in woman.children.all() if (today - c.birth_date).days < 8 * 365]
 
 
 def _source(rng: random.Random) -> str:

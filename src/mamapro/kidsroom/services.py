@@ -275,8 +275,11 @@ def book_for_enrollment(enrollment: Enrollment, *, now: dt.datetime | None = Non
             pk__in=KidsRoomRequest.objects.filter(enrollment=enrollment).values("child_id")
         )
     )
+    # Never a session already over, even when the seat is recorded as of an earlier moment.
     sessions = list(
-        Session.objects.filter(run=run, cancelled=False, ends_at__gt=now).select_related("run")
+        Session.objects.filter(
+            run=run, cancelled=False, ends_at__gt=max(now, timezone.now())
+        ).select_related("run")
     )
     if not children or not sessions:
         return []

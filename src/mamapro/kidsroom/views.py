@@ -81,6 +81,19 @@ def board(request: HttpRequest) -> HttpResponse:
     audit.record_reads(
         [(b.child, CHILD_NEEDS_FIELDS if needs else ()) for row in rows for b in row.booked]
     )
+    next_with_children = None
+    if not rows:
+        # A quiet day: where the next children are, one tap away.
+        later = Booking.objects.filter(
+            status=Booking.Status.BOOKED,
+            session__starts_at__gte=queries.day_bounds(day)[1],
+            session__cancelled=False,
+        )
+        if centres is not None:
+            later = later.filter(centre_id__in=centres)
+        first = later.order_by("session__starts_at").values_list("session__starts_at", flat=True)
+        found = first.first()
+        next_with_children = timezone.localtime(found).date() if found else None
     return render(
         request,
         "kidsroom/board.html",
@@ -95,6 +108,7 @@ def board(request: HttpRequest) -> HttpResponse:
             "may_plan": me.can(perms.KIDSROOM_BOOK),
             "may_record_incident": me.can(perms.INCIDENT_RECORD),
             "alerts_open": _alerts_open(request),
+            "next_with_children": next_with_children,
         },
     )
 

@@ -53,6 +53,11 @@ def test_demo_data_is_realistic_and_idempotent() -> None:
     assert (busy.paid_confirmed, busy.free_confirmed) == (10, 10)
     assert busy.paid_waitlist > 0
     assert busy.free_waitlist > 0
+    from mamapro.kidsroom.models import Booking, Shift
+
+    # Mothers on runs with the kids' room asked for it; tutors are on duty for those sessions.
+    assert Shift.objects.filter(tutor__username="tutor").exists()
+    assert Booking.objects.filter(status="booked").count() > 10
 
     out = StringIO()
     call_command("demo", "--port", "8001", "--no-serve", stdout=out)
