@@ -264,9 +264,15 @@ def session_bookings(request: HttpRequest, pk: int) -> HttpResponse:
                     messages.success(request, _("%(child)s is booked.") % {"child": child})
         return HttpResponseRedirect(reverse("kidsroom:session_bookings", args=[session.pk]))
     room = kids.kids_room_for(session.centre_id)
+    waiting = [b for b in bookings if b.status == Booking.Status.WAITLISTED]
+    # What keeps the first waiting child out (or what the room lacks already).
     shortage = (
         kids.find_shortage(
-            room, session.starts_at, session.ends_at, kids.ratio_for(session.centre_id)
+            room,
+            session.starts_at,
+            session.ends_at,
+            kids.ratio_for(session.centre_id),
+            adding=[waiting[0].child.support_level] if waiting else [],
         )
         if room is not None
         else None
@@ -277,7 +283,7 @@ def session_bookings(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "session": session,
             "booked": [b for b in bookings if b.status == Booking.Status.BOOKED],
-            "waiting": [b for b in bookings if b.status == Booking.Status.WAITLISTED],
+            "waiting": waiting,
             "candidates": candidates,
             "room": room,
             "shortage": shortage,
