@@ -77,6 +77,9 @@ def _database() -> dict[str, Any]:
 
 DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Files nobody may fetch by URL (children's photos): under var/, served only by views that
+# check the role and the consent. There is no MEDIA_URL on purpose.
+PRIVATE_FILES_DIR = VAR_DIR / "private"
 
 # --- Secrets and hosts ----------------------------------------------------------------------
 _secret = env_str("SECRET_KEY")

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 
 from mamapro.centres.context import SESSION_KEY, current_centre_id
 from mamapro.centres.models import Centre
+from mamapro.centres.notices import notices_for
 from mamapro.core.permissions import AUTHENTICATED, CENTRE_VIEW, Role, principal, rule, scope
 
 
@@ -31,6 +32,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "roles": roles,
             "no_role": not me.is_staff_member,
             "current_centre_id": current_centre_id(request),
+            "notices": notices_for(request),
         },
     )
 

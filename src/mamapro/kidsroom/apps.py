@@ -9,8 +9,10 @@ class KidsRoomConfig(AppConfig):
 
     def ready(self) -> None:
         # A confirmed seat books her children; a seat given up frees their places.
+        from mamapro.centres import notices
         from mamapro.kidsroom import receivers  # noqa: F401
-        from mamapro.kidsroom.views import incidents_panel
-        from mamapro.people.panels import register
+        from mamapro.kidsroom.views import alerts_notice, incidents_panel
+        from mamapro.people import panels
 
-        register(incidents_panel)
+        panels.register(incidents_panel)
+        notices.register(alerts_notice)

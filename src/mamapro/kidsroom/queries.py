@@ -8,13 +8,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
 from mamapro.centres.models import Room
 from mamapro.kidsroom.models import Booking, Shift
 from mamapro.kidsroom.services import HIGH, Ratio, ratio_for
-from mamapro.people.models import Child, ChildAdult
+from mamapro.people.models import Child, ChildAdult, Consent
 from mamapro.programs.models import Session
 
 
@@ -70,6 +70,16 @@ def day_board(
     ).exclude(status=Booking.Status.CANCELLED)
     if centre_ids is not None:
         bookings = bookings.filter(centre_id__in=centre_ids)
+    # Her photo only while her mother's photo consent holds (no extra query per child).
+    bookings = bookings.annotate(
+        photo_ok=Exists(
+            Consent.objects.filter(
+                participant_id=OuterRef("child__parent_id"),
+                kind=Consent.Kind.PHOTOS,
+                revoked_at__isnull=True,
+            )
+        )
+    )
     rows_by_session: dict[int, SessionRow] = {}
     for b in (
         bookings.select_related(

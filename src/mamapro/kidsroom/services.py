@@ -321,6 +321,24 @@ def cancel(
     return booking
 
 
+def cancel_child_from_run(
+    booking: Booking, *, actor: User | None = None, now: dt.datetime | None = None
+) -> int:
+    """She no longer needs the room for this child on this course: every session still to
+    come is freed (a session under way stays as it is)."""
+    now = now or timezone.now()
+    bookings = list(
+        Booking.objects.filter(
+            child_id=booking.child_id,
+            session__run_id=booking.session.run_id,
+            session__starts_at__gt=now,
+        )
+        .exclude(status=CANCELLED)
+        .select_related("session")
+    )
+    return _cancel_many(bookings, actor, now, reason="child_dropped")
+
+
 def cancel_for_enrollment(enrollment: Enrollment, *, now: dt.datetime | None = None) -> int:
     """Her seat is gone: her children's places in sessions still to come are freed."""
     now = now or timezone.now()
@@ -329,6 +347,12 @@ def cancel_for_enrollment(enrollment: Enrollment, *, now: dt.datetime | None = N
         .exclude(status=CANCELLED)
         .select_related("session")
     )
+    return _cancel_many(bookings, None, now, reason="seat_ended")
+
+
+def _cancel_many(
+    bookings: list[Booking], actor: User | None, now: dt.datetime, *, reason: str
+) -> int:
     if not bookings:
         return 0
     with locked_room(bookings[0].room_id) as room, transaction.atomic(savepoint=False):
@@ -337,7 +361,7 @@ def cancel_for_enrollment(enrollment: Enrollment, *, now: dt.datetime | None = N
             booking.status = CANCELLED
             booking.cancelled_at = now
             booking.save(update_fields=["status", "cancelled_at"])
-            _record(AuditEntry.Action.UPDATE, booking, None, event="cancelled", reason="seat_ended")
+            _record(AuditEntry.Action.UPDATE, booking, actor, event="cancelled", reason=reason)
             if was_booked:
                 _promote(room, booking.session.starts_at, booking.session.ends_at, now)
     return len(bookings)

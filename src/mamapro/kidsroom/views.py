@@ -19,11 +19,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from mamapro.centres.context import current_centre_id
 from mamapro.centres.models import Membership
+from mamapro.centres.notices import Notice
 from mamapro.core import audit
 from mamapro.core import permissions as perms
 from mamapro.core.errors import DomainError
@@ -63,6 +64,23 @@ def _alerts_open(request: HttpRequest) -> int:
         return 0
     qs = Alert.objects.filter(acknowledged_at__isnull=True)
     return (qs if centres is None else qs.filter(centre_id__in=centres)).count()
+
+
+def alerts_notice(request: HttpRequest) -> Notice | None:
+    """On the staff home page of a coordinator or the director: safety alerts not yet handled."""
+    n = _alerts_open(request)
+    if not n:
+        return None
+    return Notice(
+        ngettext(
+            "%(n)s kids' room safety alert is waiting for you.",
+            "%(n)s kids' room safety alerts are waiting for you.",
+            n,
+        )
+        % {"n": n},
+        reverse("kidsroom:alerts"),
+        urgent=True,
+    )
 
 
 # --- Today's board ---------------------------------------------------------------------------
@@ -295,6 +313,18 @@ def session_bookings(request: HttpRequest, pk: int) -> HttpResponse:
 @perms.rule(perms.KIDSROOM_BOOK)
 def cancel_booking(request: HttpRequest, pk: int) -> HttpResponse:
     booking = _booking(request, pk, perms.KIDSROOM_BOOK)
+    if request.POST.get("all_sessions"):
+        n = kids.cancel_child_from_run(booking, actor=perms.acting_user(request))
+        messages.success(
+            request,
+            ngettext(
+                "%(child)s no longer comes to the kids' room on this course (%(n)s session).",
+                "%(child)s no longer comes to the kids' room on this course (%(n)s sessions).",
+                n,
+            )
+            % {"child": booking.child, "n": n},
+        )
+        return HttpResponseRedirect(reverse("kidsroom:session_bookings", args=[booking.session_id]))
     try:
         kids.cancel(booking, actor=perms.acting_user(request))
     except DomainError as exc:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -260,6 +262,16 @@ class Consent(models.Model):
         return self.revoked_at is None
 
 
+def private_storage() -> FileSystemStorage:
+    """Files served only through permission-checked views; never under a public URL."""
+    return FileSystemStorage(location=settings.PRIVATE_FILES_DIR, base_url=None)
+
+
+def child_photo_path(child: Any, filename: str) -> str:
+    # A random name: nothing about the child in it, nothing to guess.
+    return f"children/{uuid.uuid4().hex}.jpg"
+
+
 class Child(models.Model):
     class SupportLevel(models.TextChoices):
         STANDARD = "standard", _("Standard")
@@ -318,6 +330,10 @@ class Child(models.Model):
     allergies = models.TextField(_("allergies"), blank=True)
     medication = models.TextField(_("medication"), blank=True)
     medical_notes = models.TextField(_("medical notes"), blank=True)
+    # Shown on the needs card only while her mother's photo consent is active.
+    photo = models.FileField(
+        _("photo"), storage=private_storage, upload_to=child_photo_path, blank=True
+    )
 
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)

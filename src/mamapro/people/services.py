@@ -7,10 +7,12 @@ problems raise Django's ValidationError keyed by field name.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -278,4 +280,70 @@ def revoke_consent(consent: Consent, *, actor: User | None = None) -> Consent:
             details={"kind": consent.kind},
             actor=actor,
         )
+        if consent.kind == Consent.Kind.PHOTOS:
+            # No consent, no photo: her children's photos are deleted, not just hidden.
+            for child in Child.objects.filter(parent_id=consent.participant_id).exclude(photo=""):
+                remove_child_photo(child, actor=actor)
     return consent
+
+
+# --- A child's photo ------------------------------------------------------------------------
+
+PHOTO_MAX_BYTES = 8 * 1024 * 1024
+PHOTO_MAX_SIDE = 800
+
+
+def photo_allowed(child: Child) -> bool:
+    """Her mother's photo consent is active: only then is the photo shown anywhere."""
+    return Consent.objects.filter(
+        participant_id=child.parent_id, kind=Consent.Kind.PHOTOS, revoked_at__isnull=True
+    ).exists()
+
+
+def _clean_photo(upload: Any) -> bytes:
+    """Re-encode as a small JPEG: no EXIF (a phone's photo carries where it was taken)."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    if upload.size > PHOTO_MAX_BYTES:
+        raise ValidationError({"photo": _("The photo is too large (at most 8 MB).")})
+    try:
+        with Image.open(upload) as original:
+            upright = ImageOps.exif_transpose(original)
+            picture = (upright or original).convert("RGB")
+            picture.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
+            out = io.BytesIO()
+            picture.save(out, format="JPEG", quality=85)
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        raise ValidationError({"photo": _("This file is not a photo we can read.")}) from None
+    return out.getvalue()
+
+
+def set_child_photo(child: Child, upload: Any, *, actor: User | None = None) -> Child:
+    """Store her photo (needs her mother's photo consent first); the old one is deleted."""
+    if not photo_allowed(child):
+        raise ValidationError(
+            {"photo": _("Record her mother's consent to photos before adding a photo.")}
+        )
+    data = _clean_photo(upload)
+    with transaction.atomic():
+        child = Child.objects.select_for_update().get(pk=child.pk)
+        old = child.photo.name if child.photo else ""
+        child.photo.save("photo.jpg", ContentFile(data), save=False)
+        child.save(update_fields=["photo", "updated_at"])
+        audit.record(AuditEntry.Action.UPDATE, child, fields=["photo"], actor=actor)
+        if old:
+            transaction.on_commit(lambda: child.photo.storage.delete(old))
+    return child
+
+
+def remove_child_photo(child: Child, *, actor: User | None = None) -> Child:
+    with transaction.atomic():
+        child = Child.objects.select_for_update().get(pk=child.pk)
+        if not child.photo:
+            return child
+        old = child.photo.name
+        child.photo = ""
+        child.save(update_fields=["photo", "updated_at"])
+        audit.record(AuditEntry.Action.UPDATE, child, fields=["photo"], actor=actor)
+        transaction.on_commit(lambda: child.photo.storage.delete(old))
+    return child

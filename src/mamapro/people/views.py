@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -172,10 +172,11 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
     cards = child_access(request.user, child)
     adults = child.adults.all() if cards.restricted_adults else child.adults.filter(authorised=True)
     audit.record_reads([(child, cards.sensitive_fields())])
+    photo_consent = cards.needs and services.photo_allowed(child)
     return render(
         request,
         "people/child_detail.html",
-        {"child": child, "cards": cards, "adults": list(adults)},
+        {"child": child, "cards": cards, "adults": list(adults), "photo_consent": photo_consent},
     )
 
 
@@ -295,3 +296,35 @@ def consent_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     services.revoke_consent(consent, actor=perms.acting_user(request))
     messages.success(request, _("Consent revoked."))
     return HttpResponseRedirect(reverse("people:participant_detail", args=[consent.participant_id]))
+
+
+@perms.rule(perms.CHILD_VIEW_NEEDS)
+def child_photo(request: HttpRequest, pk: int) -> FileResponse:
+    """Her photo for the needs card: only to roles that see the card, only with consent."""
+    child = _child(request, pk, perms.CHILD_VIEW_NEEDS)
+    if not child.photo or not services.photo_allowed(child):
+        raise Http404
+    audit.record_reads([(child, ("photo",))])
+    response = FileResponse(child.photo.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+@perms.rule(perms.CHILD_EDIT)
+def child_photo_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    child = _child(request, pk, perms.CHILD_EDIT)
+    try:
+        if request.POST.get("remove"):
+            services.remove_child_photo(child, actor=perms.acting_user(request))
+            messages.success(request, _("The photo is deleted."))
+        elif "photo" not in request.FILES:
+            raise ValidationError({"photo": _("Choose a photo to upload.")})
+        else:
+            services.set_child_photo(
+                child, request.FILES["photo"], actor=perms.acting_user(request)
+            )
+            messages.success(request, _("The photo is saved."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return HttpResponseRedirect(reverse("people:child_detail", args=[child.pk]))

@@ -237,3 +237,19 @@ def test_the_message_names_how_many_tutors_are_missing(kids_room, session) -> No
     )
     assert shortage is not None
     assert shortage.message() == "Tutors missing 14:00–16:00: 2."
+
+
+def test_dropping_a_child_from_the_course_frees_every_session_to_come(
+    kids_run, make_session, on_shift, make_participant
+) -> None:
+    days = [at(0).date() + dt.timedelta(days=d) for d in range(3)]
+    sessions = [make_session(at(14, day=d), at(16, day=d)) for d in days]
+    on_shift(1, at(8), at(20, day=days[-1]))
+    mother = make_participant(None, given_name="Гүлнар", phone="+77071112244")
+    child = people.add_child(mother, data={"given_name": "Айша", "birth_date": dt.date(2021, 3, 1)})
+    seats.enroll(kids_run, mother, "paid", kids_room_children=[child])
+    first = Booking.objects.get(child=child, session=sessions[0])
+    assert kids.cancel_child_from_run(first) == 3
+    assert set(Booking.objects.filter(child=child).values_list("status", flat=True)) == {
+        "cancelled"
+    }

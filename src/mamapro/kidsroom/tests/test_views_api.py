@@ -222,3 +222,32 @@ def test_the_report_counts_snacks_without_names(client, personas, booked, child)
     assert "1 child expected." in page
     assert "Gluten-free" in page
     assert "Әлихан" not in page
+
+
+def test_the_board_shows_her_photo_only_with_consent(client, personas, booked, child) -> None:
+    from mamapro.people import services as people
+    from mamapro.people.tests.permission_rows import jpeg_upload
+
+    consent = people.record_consent(child.parent, kind="photos", version="2026-1")
+    people.set_child_photo(child, jpeg_upload())
+    photo = reverse("people:child_photo", args=[child.pk])
+    client.force_login(personas["tutor"])
+    assert photo in client.get(reverse("kidsroom:board")).content.decode()
+    people.revoke_consent(consent)
+    assert photo not in client.get(reverse("kidsroom:board")).content.decode()
+
+
+def test_an_open_alert_is_on_the_coordinators_home_page_until_handled(
+    client, personas, booked, child, restricted_adult
+) -> None:
+    kids.check_in(booked.session, child, brought_by="Әсел")
+    with pytest.raises(kids.RestrictedAdult) as caught:
+        kids.check_out(booked.session, child, adult=restricted_adult, actor=personas["tutor"])
+    client.force_login(personas["coordinator"])
+    home = client.get(reverse("home")).content.decode()
+    assert "1 kids&#x27; room safety alert is waiting for you." in home
+    client.force_login(personas["tutor"])
+    assert "safety alert" not in client.get(reverse("home")).content.decode()
+    kids.acknowledge(caught.value.alert, actor=personas["coordinator"])
+    client.force_login(personas["director"])
+    assert "safety alert" not in client.get(reverse("home")).content.decode()

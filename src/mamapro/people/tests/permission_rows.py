@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from mamapro.core.tests.rows import CARE_TEAM_ONLY, CREATE, ApiRow, Rows, WebRow, World, table
 
@@ -33,6 +34,18 @@ def _build(w: World) -> None:
     from mamapro.people import services
 
     w["consent"] = services.record_consent(w["participant"], kind="photos", version="2026-1")
+    services.set_child_photo(w["child"], jpeg_upload())
+
+
+def jpeg_upload(size: tuple[int, int] = (40, 30), exif: bytes | None = None) -> Any:
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 120, 90)).save(out, format="JPEG", exif=exif or b"")
+    return SimpleUploadedFile("photo.jpg", out.getvalue(), content_type="image/jpeg")
 
 
 ROWS = Rows(
@@ -55,6 +68,9 @@ ROWS = Rows(
         "people:consent_revoke": WebRow("post", CARE_TEAM_POST, lambda w: {"pk": w["consent"].pk}),
         "people:child_detail": WebRow("get", table(403, **CHILD_READERS), _child),
         "people:child_edit": WebRow("get", table(403, **CARE_TEAM_ONLY), _child),
+        "people:child_photo": WebRow("get", table(403, **CHILD_READERS), _child),
+        # No file sent: allowed, then refused with a message on the child's page.
+        "people:child_photo_upload": WebRow("post", CARE_TEAM_POST, _child),
         "people:adult_create": WebRow("get", table(403, **CARE_TEAM_ONLY), _child),
         "people:adult_edit": WebRow("get", table(403, **CARE_TEAM_ONLY), _adult),
         "people:adult_delete": WebRow("post", CARE_TEAM_POST, _adult),
