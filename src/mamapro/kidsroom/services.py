@@ -403,6 +403,61 @@ def _promote(room: Room, starts_at: dt.datetime, ends_at: dt.datetime, now: dt.d
     return promoted
 
 
+# --- The centre's ratio ---------------------------------------------------------------------
+
+
+def set_rules(
+    centre_id: int,
+    *,
+    children_per_tutor: int,
+    high_support_per_tutor: int,
+    actor: User | None = None,
+    now: dt.datetime | None = None,
+) -> Rules:
+    """Change the centre's ratio, unless children already booked would then lack care."""
+    now = now or timezone.now()
+    rules = Rules.objects.filter(centre_id=centre_id).first() or Rules(centre_id=centre_id)
+    rules.children_per_tutor = children_per_tutor
+    rules.high_support_per_tutor = high_support_per_tutor
+    rules.full_clean(exclude=["centre"])
+    ratio = Ratio(children_per_tutor, high_support_per_tutor)
+    room = kids_room_for(centre_id)
+    if room is None:
+        with transaction.atomic():
+            rules.save()
+            audit.record(AuditEntry.Action.UPDATE, rules, fields=["ratio"], actor=actor)
+        return rules
+    with locked_room(room.pk) as room:
+        upcoming = Session.objects.filter(
+            pk__in=Booking.objects.filter(room=room, status=BOOKED).values("session_id"),
+            ends_at__gt=now,
+        ).order_by("starts_at")
+        for session in upcoming:
+            shortage = find_shortage(room, session.starts_at, session.ends_at, ratio)
+            if shortage is not None:
+                when = timezone.localtime(session.starts_at).strftime("%d.%m")
+                raise ValidationError(
+                    {
+                        "children_per_tutor": _(
+                            "With this ratio the children already booked on %(day)s would "
+                            "lack care: %(missing)s"
+                        )
+                        % {"day": when, "missing": shortage.message()}
+                    }
+                )
+        with transaction.atomic(savepoint=False):
+            rules.save()
+            audit.record(
+                AuditEntry.Action.UPDATE,
+                rules,
+                fields=["children_per_tutor", "high_support_per_tutor"],
+                actor=actor,
+            )
+            # A kinder ratio may give waiting children their places.
+            _promote(room, now, now + dt.timedelta(days=366), now)
+    return rules
+
+
 # --- Shifts ---------------------------------------------------------------------------------
 
 

@@ -14,6 +14,7 @@ urlpatterns: list[URLPattern] = [
     path("kids-room/sessions/<int:pk>/", views.session_bookings, name="session_bookings"),
     path("kids-room/shifts/", views.shifts, name="shifts"),
     path("kids-room/shifts/<int:pk>/delete/", views.shift_delete, name="shift_delete"),
+    path("kids-room/centres/<int:pk>/ratio/", views.rules, name="rules"),
     path("kids-room/alerts/", views.alerts, name="alerts"),
     path("kids-room/alerts/<int:pk>/handled/", views.alert_acknowledge, name="alert_acknowledge"),
     path("kids-room/children/<int:pk>/incident/", views.incident_create, name="incident_create"),

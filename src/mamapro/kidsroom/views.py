@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from mamapro.centres.context import current_centre_id
-from mamapro.centres.models import Membership
+from mamapro.centres.models import Centre, Membership
 from mamapro.centres.notices import Notice
 from mamapro.core import audit
 from mamapro.core import permissions as perms
@@ -31,7 +31,7 @@ from mamapro.core.errors import DomainError
 from mamapro.core.models import User
 from mamapro.kidsroom import queries
 from mamapro.kidsroom import services as kids
-from mamapro.kidsroom.models import Alert, Booking, Incident, Shift
+from mamapro.kidsroom.models import Alert, Booking, Incident, Rules, Shift
 from mamapro.people.models import Child, ChildAdult
 from mamapro.people.panels import Panel
 from mamapro.people.visibility import CHILD_NEEDS_FIELDS, child_access
@@ -387,6 +387,13 @@ def shifts(request: HttpRequest) -> HttpResponse:
                 return HttpResponseRedirect(f"{reverse('kidsroom:shifts')}?day={day.isoformat()}")
     start, end = queries.day_bounds(day)
     on_duty = Shift.objects.filter(room__in=rooms, starts_at__lt=end, ends_at__gt=start)
+    saved = {
+        r.centre_id: r for r in Rules.objects.filter(centre_id__in=[r.centre_id for r in rooms])
+    }
+    ratio_forms = [
+        (room, RulesForm(instance=saved.get(room.centre_id) or Rules(centre_id=room.centre_id)))
+        for room in rooms
+    ]
     return render(
         request,
         "kidsroom/shifts.html",
@@ -397,8 +404,44 @@ def shifts(request: HttpRequest) -> HttpResponse:
             "form": form,
             "shifts": list(on_duty.select_related("tutor", "room")),
             "rooms": rooms,
+            "ratio_forms": ratio_forms,
         },
     )
+
+
+class RulesForm(forms.ModelForm[Rules]):
+    class Meta:
+        model = Rules
+        fields = ["children_per_tutor", "high_support_per_tutor"]
+        widgets = {
+            "children_per_tutor": forms.NumberInput(attrs={"inputmode": "numeric"}),
+            "high_support_per_tutor": forms.NumberInput(attrs={"inputmode": "numeric"}),
+        }
+
+
+@require_POST
+@perms.rule(perms.KIDSROOM_BOOK)
+def rules(request: HttpRequest, pk: int) -> HttpResponse:
+    """The centre's ratio (pk: the centre)."""
+    centre = perms.get_for_user(
+        Centre.objects.all(), request.user, perms.KIDSROOM_BOOK, centre_field="id", pk=pk
+    )
+    form = RulesForm(request.POST)
+    if form.is_valid():
+        try:
+            kids.set_rules(
+                centre.pk,
+                children_per_tutor=form.cleaned_data["children_per_tutor"],
+                high_support_per_tutor=form.cleaned_data["high_support_per_tutor"],
+                actor=perms.acting_user(request),
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The ratio is saved."))
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return HttpResponseRedirect(reverse("kidsroom:shifts"))
 
 
 @require_POST

@@ -113,6 +113,12 @@ ROWS = Rows(
             table(403, **LEADS_REDIRECT, outsider=404),
             kwargs=lambda w: {"pk": w["spare_shift"].pk},
         ),
+        "kidsroom:rules": WebRow(
+            "post",
+            table(403, **LEADS_REDIRECT, outsider=404),
+            kwargs=lambda w: {"pk": w["almaty"].pk},
+            data=lambda w: {"children_per_tutor": 5, "high_support_per_tutor": 2},
+        ),
         "kidsroom:alerts": WebRow("get", table(403, **LEADS, outsider=200)),
         "kidsroom:alert_acknowledge": WebRow(
             "post",

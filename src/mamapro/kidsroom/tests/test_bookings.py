@@ -253,3 +253,21 @@ def test_dropping_a_child_from_the_course_frees_every_session_to_come(
     assert set(Booking.objects.filter(child=child).values_list("status", flat=True)) == {
         "cancelled"
     }
+
+
+def test_the_ratio_changes_only_if_booked_children_keep_their_care(
+    almaty, session, on_shift, make_mother
+) -> None:
+    on_shift(1)
+    for _ in range(4):
+        kids.book(session, make_mother())
+    waiting = kids.book(session, make_mother(), waitlist=True)
+    with pytest.raises(ValidationError, match="would lack care: One more tutor is needed"):
+        kids.set_rules(almaty.pk, children_per_tutor=3, high_support_per_tutor=2)
+    assert not Rules.objects.exists()
+    kids.set_rules(almaty.pk, children_per_tutor=5, high_support_per_tutor=2)
+    assert kids.ratio_for(almaty.pk) == kids.Ratio(5, 2)
+    assert Booking.objects.get(pk=waiting.pk).status == "booked"  # a kinder ratio found room
+    with pytest.raises(ValidationError) as caught:
+        kids.set_rules(almaty.pk, children_per_tutor=0, high_support_per_tutor=30)
+    assert set(caught.value.message_dict) == {"children_per_tutor", "high_support_per_tutor"}
