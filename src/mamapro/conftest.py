@@ -311,7 +311,7 @@ def chromium(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
 
 @pytest.fixture
-def browser_page(chromium: Any) -> Any:
+def browser_page(chromium: Any) -> Iterator[Any]:
     """A tab on a phone-sized, touch screen."""
     from mamapro.browser import PHONE_VIEWPORT
 
@@ -319,4 +319,15 @@ def browser_page(chromium: Any) -> Any:
     tab = context.new_page()
     tab.set_default_timeout(15_000)
     tab.set_default_navigation_timeout(20_000)
-    return tab
+    # Whatever the page, the Content-Security-Policy must never have to block anything.
+    refused: list[str] = []
+    tab.on(
+        "console",
+        lambda msg: (
+            refused.append(msg.text)
+            if "Content Security Policy" in msg.text or "Refused to" in msg.text
+            else None
+        ),
+    )
+    yield tab
+    assert not refused, f"the page broke its Content-Security-Policy: {refused}"

@@ -151,3 +151,17 @@ class ApiToken(models.Model):
         raw = "mp_" + secrets.token_urlsafe(32)
         token = cls.objects.create(user=user, key_hash=hash_token(raw), prefix=raw[:8], label=label)
         return token, raw
+
+
+class LoginFailure(models.Model):
+    """A failed log-in, kept for the throttle (core/security.py): per name and address."""
+
+    username_key = models.CharField(max_length=150)
+    ip = models.CharField(max_length=45)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["username_key", "ip", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.username_key} @ {self.ip}"

@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from mamapro.core.permissions import PUBLIC, rule
+from mamapro.core.security import ThrottledLoginForm
 
 _LANGUAGES = {code for code, _name in settings.LANGUAGES}
 
@@ -59,6 +60,10 @@ def set_language(request: HttpRequest) -> HttpResponse:
 
 
 login = rule(PUBLIC)(
-    auth_views.LoginView.as_view(template_name="core/login.html", redirect_authenticated_user=True)
+    auth_views.LoginView.as_view(
+        template_name="core/login.html",
+        redirect_authenticated_user=True,
+        authentication_form=ThrottledLoginForm,
+    )
 )
 logout = rule(PUBLIC)(auth_views.LogoutView.as_view())

@@ -11,6 +11,7 @@ instead, so a CI image that lost its browser cannot pass silently.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -104,3 +105,17 @@ def test_coordinator_registers_participant_on_a_phone(
     except BaseException:
         _screenshot_on_failure(page, "test_coordinator_registers_participant_on_a_phone")
         raise
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_browser_refuses_injected_inline_script(chromium: Any, live_server: Any) -> None:
+    """The policy is not decoration: a script smuggled into a page does not run."""
+    page = chromium.new_page()
+    refused: list[str] = []
+    page.on("console", lambda msg: refused.append(msg.text))
+    page.goto(f"{live_server.url}/login/")
+    with contextlib.suppress(Exception):  # Playwright may report the blocked tag as an error
+        page.add_script_tag(content="window.injected = 1")
+    assert page.evaluate("window.injected") is None
+    assert any("Content Security Policy" in text for text in refused), refused
+    page.close()
