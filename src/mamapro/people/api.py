@@ -75,6 +75,8 @@ class ParticipantOut(Schema):
     safe_hours_from: dt.time | None = None
     safe_hours_to: dt.time | None = None
     do_not_call: bool | None = None
+    no_contact: bool | None = None
+    discreet: bool | None = None
     # Sensitive: coordinators and the director only; every read audited.
     iin: str | None = None
     birth_date: dt.date | None = None
@@ -104,6 +106,8 @@ class ParticipantIn(Schema):
     safe_hours_from: dt.time | None = None
     safe_hours_to: dt.time | None = None
     do_not_call: bool = False
+    no_contact: bool = False
+    discreet: bool = False
     address_hidden: bool = False
     safe_contact_note: str = Field("", max_length=2000)
 
@@ -126,6 +130,8 @@ class ParticipantPatch(Schema):
     safe_hours_from: dt.time | None = None
     safe_hours_to: dt.time | None = None
     do_not_call: bool | None = None
+    no_contact: bool | None = None
+    discreet: bool | None = None
     address_hidden: bool | None = None
     safe_contact_note: str | None = Field(None, max_length=2000)
 

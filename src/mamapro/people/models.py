@@ -98,6 +98,16 @@ class Participant(models.Model):
     safe_hours_from = models.TimeField(_("safe to contact from"), null=True, blank=True)
     safe_hours_to = models.TimeField(_("safe to contact until"), null=True, blank=True)
     do_not_call = models.BooleanField(_("do not call"), default=False)
+    no_contact = models.BooleanField(
+        _("she asked not to be contacted"),
+        default=False,
+        help_text=_("No message of any kind, on any channel, until she says otherwise."),
+    )
+    discreet = models.BooleanField(
+        _("discreet messages"),
+        default=False,
+        help_text=_("Messages never say what the centre is for (someone may read her phone)."),
+    )
     address_hidden = models.BooleanField(
         _("keep address hidden"),
         default=False,

@@ -39,6 +39,8 @@ PARTICIPANT_FIELDS = (
     "safe_hours_from",
     "safe_hours_to",
     "do_not_call",
+    "no_contact",
+    "discreet",
     "address_hidden",
     "safe_contact_note",
 )

@@ -20,6 +20,8 @@ PARTICIPANT_CONTACT_FIELDS = (
     "safe_hours_from",
     "safe_hours_to",
     "do_not_call",
+    "no_contact",
+    "discreet",
 )
 # The circumstances (a DV survivor's safety), her IIN and birth date, where she lives, whether
 # she qualifies for a free seat, and the note on how to reach her safely.
