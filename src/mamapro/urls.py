@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from mamapro.api import api
 from mamapro.centres import views as centre_views
+from mamapro.core import audit_viewer
 from mamapro.core import views as core_views
 
 urlpatterns = [
@@ -13,6 +14,8 @@ urlpatterns = [
     path("logout/", core_views.logout, name="logout"),
     path("language/", core_views.set_language, name="set_language"),
     path("centre/", centre_views.switch_centre, name="switch_centre"),
+    path("audit/", audit_viewer.audit_log, name="audit_log"),
+    path("audit/export.csv", audit_viewer.audit_export, name="audit_export"),
     path("", include("mamapro.people.urls")),
     path("", include("mamapro.programs.urls")),
     path("", include("mamapro.kidsroom.urls")),

@@ -22,6 +22,7 @@ def staff(request: HttpRequest) -> dict[str, Any]:
             "roll_call": me.can(perms.ATTENDANCE_RECORD),
             "follow_ups": me.can(perms.FOLLOW_UP_MANAGE),
             "topics": me.can(perms.TOPICS_VIEW),
+            "audit": me.can(perms.AUDIT_VIEW),
             "kids_room": me.can(perms.KIDSROOM_VIEW),
             "kids_room_report": me.can(perms.KIDSROOM_REPORT) and not me.can(perms.KIDSROOM_VIEW),
         },

@@ -16,3 +16,16 @@ class KidsRoomConfig(AppConfig):
 
         panels.register(incidents_panel)
         notices.register(alerts_notice)
+        from mamapro.core import audit_viewer
+
+        audit_viewer.register_subjects(_her_kids_room_records)
+
+
+def _her_kids_room_records(participant_ids: list[int]) -> list[tuple[str, list[str]]]:
+    from mamapro.kidsroom.models import Alert, Booking, Incident
+
+    def ids(model: type[Booking] | type[Incident] | type[Alert]) -> list[str]:
+        rows = model.objects.filter(child__parent_id__in=participant_ids)
+        return [str(pk) for pk in rows.values_list("pk", flat=True)]
+
+    return [(m._meta.label_lower, ids(m)) for m in (Booking, Incident, Alert)]

@@ -10,6 +10,9 @@ ROWS = Rows(
         "logout": WebRow("post", table(302), public=True),
         "set_language": WebRow("post", table(302), public=True),
         "switch_centre": WebRow("post", table(302)),
+        # The audit log is the director's alone.
+        "audit_log": WebRow("get", table(403, director=200)),
+        "audit_export": WebRow("get", table(403, director=200)),
     },
     api={("GET", "/centres"): ApiRow(table(200, norole=403))},
 )

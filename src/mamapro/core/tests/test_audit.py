@@ -100,3 +100,49 @@ def test_record_reads_writes_one_entry_per_object_with_fields(personas) -> None:
     entries = audit.record_reads([(users[0], ["iin"]), (users[1], [])])
     assert len(entries) == 1
     assert entries[0].object_id == str(users[0].pk)
+
+
+# Every stored column of an entry, and a changed value for it: whichever a tamperer edits,
+# the chain gives her away at that entry.
+TAMPERED_COLUMNS = [
+    ("seq", "seq + 1000"),
+    ("at", None),
+    ("actor_id", None),
+    ("actor_name", "'someone else'"),
+    ("action", "'delete'"),
+    ("object_type", "'people.child'"),
+    ("object_id", "'999'"),
+    ("centre_id", "777"),
+    ("fields", "'[\"iin\"]'"),
+    ("details", "'{\"n\": 99}'"),
+    ("ip", "'192.0.2.1'"),
+    ("via", "'api'"),
+    ("prev_hash", "'" + "0" * 64 + "'"),
+    ("entry_hash", "'" + "f" * 64 + "'"),
+]
+
+
+def test_every_stored_column_is_covered() -> None:
+    stored = {f.column for f in AuditEntry._meta.concrete_fields} - {"id"}
+    assert stored == {column for column, _value in TAMPERED_COLUMNS}
+
+
+@pytest.mark.parametrize(("column", "value"), TAMPERED_COLUMNS)
+def test_tampering_with_any_column_of_any_entry_is_detected(
+    personas, column: str, value: str | None
+) -> None:
+    with audit.acting_as(personas["coordinator"], ip="10.0.0.5", via="web"):
+        _entries(5)
+    if column == "at":
+        value = (
+            "datetime(at, '+1 second')"
+            if connection.vendor == "sqlite"
+            else "at + INTERVAL '1 second'"
+        )
+    if column == "actor_id":
+        value = str(personas["tutor"].pk)
+    with audit_unlocked(), connection.cursor() as cursor:
+        cursor.execute(f"UPDATE core_auditentry SET {column} = {value} WHERE seq = 3")  # noqa: S608
+    result = audit.verify_chain()
+    assert not result.ok, column
+    assert result.broken_seq == 3, (column, result)
