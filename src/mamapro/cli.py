@@ -17,7 +17,11 @@ def main() -> None:
         sys.exit(run(sys.argv[2:]))
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["mamapro", *sys.argv[1:]])
+    # Commands read better with a hyphen; Django's are module names.
+    args = sys.argv[1:]
+    if args[:1] == ["rotate-key"]:
+        args[0] = "rotate_key"
+    execute_from_command_line(["mamapro", *args])
 
 
 if __name__ == "__main__":

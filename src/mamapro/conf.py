@@ -10,6 +10,7 @@ import os
 import secrets
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -74,3 +75,62 @@ def local_secret_key(var_dir: Path) -> str:
     with os.fdopen(fd, "w") as fh:
         fh.write(key)
     return key
+
+
+# --- Data-encryption keys (core/crypto.py) ------------------------------------------------
+
+
+def check_keys(keys: list[str]) -> list[str]:
+    """The keys, each a valid Fernet key, or ImproperlyConfigured naming DATA_KEYS."""
+    if not keys:
+        raise ImproperlyConfigured("DATA_KEYS lists no key.")
+    for i, key in enumerate(keys, 1):
+        try:
+            Fernet(key.encode())
+        except (ValueError, TypeError):
+            raise ImproperlyConfigured(
+                f"DATA_KEYS: key {i} is not a Fernet key (32 url-safe base64-encoded bytes); "
+                "make one with `mamapro rotate-key --new-key`."
+            ) from None
+    return keys
+
+
+def new_key() -> str:
+    return Fernet.generate_key().decode()
+
+
+def local_keys_path(var_dir: Path) -> Path:
+    return var_dir / "data_keys"
+
+
+def local_keys(var_dir: Path) -> list[str]:
+    """The demo's keys: generated once under var/ (owner-only), newest first."""
+    path = local_keys_path(var_dir)
+    if path.exists():
+        keys = [line.strip() for line in path.read_text().splitlines() if line.strip()]
+        if keys:
+            return check_keys(keys)
+    # Created only if absent (os.link fails on an existing file): two processes starting at
+    # once end up with the same key.
+    var_dir.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"data_keys.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(new_key() + "\n")
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    return local_keys(var_dir)
+
+
+def write_local_keys(var_dir: Path, keys: list[str]) -> None:
+    var_dir.mkdir(parents=True, exist_ok=True)
+    path = local_keys_path(var_dir)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write("\n".join(keys) + "\n")
+    tmp.replace(path)

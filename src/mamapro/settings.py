@@ -17,7 +17,9 @@ import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from mamapro.conf import check_keys as check_data_keys
 from mamapro.conf import env_bool, env_int, env_list, env_str, local_secret_key
+from mamapro.conf import local_keys as local_data_keys
 
 # Lets admin.ModelAdmin[Model] and friends be subscripted at run time, as the type stubs do.
 django_stubs_ext.monkeypatch()
@@ -93,6 +95,18 @@ if _secret is None:
 elif len(_secret) < 32:
     raise ImproperlyConfigured("SECRET_KEY must be at least 32 characters long.")
 SECRET_KEY = _secret
+
+# Keys for the encrypted fields (core/crypto.py): newest first; any of them decrypts.
+_data_keys = env_list("DATA_KEYS", [])
+if not _data_keys:
+    if DATABASE_URL is not None and not env_bool("MAMAPRO_TESTING", False):
+        raise ImproperlyConfigured(
+            "DATA_KEYS is required when DATABASE_URL is set (comma-separated Fernet keys, "
+            "newest first); only the local SQLite demo generates one under var/."
+        )
+    _data_keys = local_data_keys(VAR_DIR)
+DATA_KEYS = check_data_keys(_data_keys)
+DATA_KEYS_FROM_ENV = bool(env_list("DATA_KEYS", []))
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

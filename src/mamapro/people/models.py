@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mamapro.centres.models import Centre
+from mamapro.core.crypto import EncryptedTextField, blind_index
 from mamapro.core.regions import Region
 from mamapro.core.text import search_key
 from mamapro.people.validators import iin_birth_date, normalise_phone, validate_iin
@@ -70,11 +71,13 @@ class Participant(models.Model):
 
     # Sensitive: seen only by coordinators and the director, every read audited.
     # NULL, not "": the IIN is unique only where it is known.
-    iin = models.CharField(  # noqa: DJ001
+    # Encrypted at rest (core/crypto.py); `iin_digest` finds a duplicate without decrypting.
+    iin = EncryptedTextField(
         _("IIN"), max_length=12, null=True, blank=True, help_text=_("12 digits; optional.")
     )
+    iin_digest = models.CharField(max_length=64, null=True, blank=True, editable=False)  # noqa: DJ001
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
-    address = models.TextField(_("address"), blank=True)
+    address = EncryptedTextField(_("address"), blank=True)
     eligibility_verified = models.BooleanField(
         _("eligible for a free seat (verified)"), default=False
     )
@@ -113,7 +116,7 @@ class Participant(models.Model):
         default=False,
         help_text=_("The address is withheld from every screen and export."),
     )
-    safe_contact_note = models.TextField(_("safe-contact note"), blank=True)
+    safe_contact_note = EncryptedTextField(_("safe-contact note"), blank=True)
 
     search_key = models.TextField(editable=False, db_index=True, default="")
     created_at = models.DateTimeField(_("registered"), default=timezone.now, editable=False)
@@ -128,7 +131,9 @@ class Participant(models.Model):
                 fields=["centre", "phone"], name="participant_phone_unique_per_centre"
             ),
             models.UniqueConstraint(
-                fields=["iin"], condition=Q(iin__isnull=False), name="participant_iin_unique"
+                fields=["iin_digest"],
+                condition=Q(iin_digest__isnull=False),
+                name="participant_iin_digest_unique",
             ),
         ]
         indexes = [models.Index(fields=["centre", "family_name", "given_name"])]
@@ -141,6 +146,7 @@ class Participant(models.Model):
         self.search_key = " " + search_key(
             self.family_name, self.given_name, self.patronymic, self.latin_name, self.phone
         )
+        self.iin_digest = blind_index(self.iin, "iin") if self.iin else None
         super().save(*args, **kwargs)
 
     @property
@@ -209,7 +215,7 @@ class Circumstance(models.Model):
     )
     centre = models.ForeignKey(Centre, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("circumstance"), max_length=32, choices=Kind.choices)
-    note = models.TextField(_("note"), blank=True)
+    note = EncryptedTextField(_("note"), blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -333,13 +339,13 @@ class Child(models.Model):
         choices=Communication.choices,
         default=Communication.VERBAL,
     )
-    communication_notes = models.TextField(
+    communication_notes = EncryptedTextField(
         _("how to communicate"), blank=True, help_text=_("Signs, cards, words that calm.")
     )
     diet = models.JSONField(_("diet"), default=list, blank=True)
-    allergies = models.TextField(_("allergies"), blank=True)
-    medication = models.TextField(_("medication"), blank=True)
-    medical_notes = models.TextField(_("medical notes"), blank=True)
+    allergies = EncryptedTextField(_("allergies"), blank=True)
+    medication = EncryptedTextField(_("medication"), blank=True)
+    medical_notes = EncryptedTextField(_("medical notes"), blank=True)
     # Shown on the needs card only while her mother's photo consent is active.
     photo = models.FileField(
         _("photo"), storage=private_storage, upload_to=child_photo_path, blank=True
@@ -392,15 +398,16 @@ class ChildAdult(models.Model):
 
     child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="adults")
     centre = models.ForeignKey(Centre, on_delete=models.PROTECT, related_name="+")
-    name = models.CharField(_("name"), max_length=160)
-    phone = models.CharField(_("phone"), max_length=12, blank=True)
+    # Who may, and who must never, collect the child: encrypted at rest.
+    name = EncryptedTextField(_("name"), max_length=160)
+    phone = EncryptedTextField(_("phone"), max_length=12, blank=True)
     relation = models.CharField(_("relation"), max_length=16, choices=Relation.choices)
     authorised = models.BooleanField(
         _("may collect the child"),
         default=True,
         help_text=_("Untick for a restricted adult who must never receive the child."),
     )
-    note = models.TextField(
+    note = EncryptedTextField(
         _("note"), blank=True, help_text=_("For a restricted adult: the court order, if any.")
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -408,7 +415,8 @@ class ChildAdult(models.Model):
     class Meta:
         verbose_name = _("adult")
         verbose_name_plural = _("adults")
-        ordering = ["-authorised", "name", "id"]
+        # Not by name: it is encrypted (pages sort in Python where it matters).
+        ordering = ["-authorised", "id"]
 
     def __str__(self) -> str:
         return self.name

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from mamapro.centres.models import Centre
 from mamapro.core import audit
 from mamapro.core.changes import apply_changes, changed_fields
+from mamapro.core.crypto import blind_index
 from mamapro.core.models import AuditEntry, User
 from mamapro.people.models import Child, ChildAdult, Circumstance, Consent, Participant
 
@@ -68,7 +69,7 @@ def _check_participant_unique(participant: Participant) -> None:
         and others.filter(centre=participant.centre_id, phone=participant.phone).exists()
     ):
         errors["phone"] = _("A participant with this phone is already registered at this centre.")
-    if participant.iin and others.filter(iin=participant.iin).exists():
+    if participant.iin and others.filter(iin_digest=blind_index(participant.iin, "iin")).exists():
         errors["iin"] = _("A participant with this IIN is already registered.")
     if errors:
         raise ValidationError(errors)

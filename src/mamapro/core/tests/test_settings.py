@@ -92,3 +92,17 @@ def test_sqlite_default_takes_the_write_lock_up_front(tmp_path) -> None:
     assert options["transaction_mode"] == "IMMEDIATE"
     assert "journal_mode=WAL" in options["init_command"]
     assert options["timeout"] >= 5
+
+
+def test_data_keys_are_required_with_a_database_url(tmp_path) -> None:
+    result = _load_settings(
+        tmp_path, DATABASE_URL="postgres://u@localhost/x", SECRET_KEY="s" * 40, MAMAPRO_TESTING="0"
+    )
+    assert result.returncode != 0
+    assert "DATA_KEYS is required when DATABASE_URL is set" in result.stderr
+
+
+def test_a_bad_data_key_is_named(tmp_path) -> None:
+    result = _load_settings(tmp_path, DATA_KEYS="R4oU2uN0mXc7lq3wJ0WZQm9b8lq1H2m7yYQm2wKcQ1Q=,nope")
+    assert result.returncode != 0
+    assert "DATA_KEYS: key 2 is not a Fernet key" in result.stderr

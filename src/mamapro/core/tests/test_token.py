@@ -26,3 +26,20 @@ def test_token_create_prints_the_token_alone_on_the_last_line(personas) -> None:
 def test_token_for_an_unknown_user_is_refused(db) -> None:
     with pytest.raises(CommandError, match="No active user named 'nobody'"):
         call_command("token", "create", "nobody")
+
+
+@pytest.mark.django_db
+def test_revoke_ends_a_users_tokens(client, personas) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("token", "create", "coordinator", stdout=out)
+    raw = out.getvalue().strip().splitlines()[-1]
+    headers = {"Authorization": f"Bearer {raw}"}
+    assert client.get("/api/v1/centres", headers=headers).status_code == 200
+    call_command("token", "revoke", "coordinator", stdout=StringIO())
+    assert client.get("/api/v1/centres", headers=headers).status_code == 401
+    with pytest.raises(Exception, match="No active token"):
+        call_command("token", "revoke", "coordinator", stdout=StringIO())
