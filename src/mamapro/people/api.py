@@ -85,6 +85,7 @@ class ParticipantOut(Schema):
     circumstances: list[str] | None = None
     eligibility_verified: bool | None = None
     safe_contact_note: str | None = None
+    alias: str | None = None
 
 
 class ParticipantIn(Schema):
@@ -93,6 +94,7 @@ class ParticipantIn(Schema):
     family_name: str = Name
     patronymic: str = Field("", max_length=80)
     latin_name: str = Field("", max_length=160)
+    alias: str = Field("", max_length=80)
     phone: str = Field(..., max_length=32)
     email: str = Field("", max_length=254)
     language: Language = "ru"
@@ -117,6 +119,7 @@ class ParticipantPatch(Schema):
     family_name: str | None = Field(None, min_length=1, max_length=80)
     patronymic: str | None = Field(None, max_length=80)
     latin_name: str | None = Field(None, max_length=160)
+    alias: str | None = Field(None, max_length=80)
     phone: str | None = Field(None, max_length=32)
     email: str | None = Field(None, max_length=254)
     language: Language | None = None
@@ -154,10 +157,14 @@ def participant_out(p: Participant, access: ParticipantAccess) -> dict[str, Any]
         "status": p.status,
         "created_at": p.created_at,
     }
+    if p.alias and not access.sensitive:
+        # She chose a name for rosters: everyone but the care team sees only that.
+        out.update(given_name=p.alias, family_name="", patronymic="", latin_name="")
     if access.contact:
         out.update({name: getattr(p, name) for name in PARTICIPANT_CONTACT_FIELDS})
     if access.sensitive:
         out.update(
+            alias=p.alias,
             iin=p.iin,
             birth_date=p.birth_date,
             address_hidden=p.address_hidden,

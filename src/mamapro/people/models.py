@@ -51,6 +51,15 @@ class Participant(models.Model):
     given_name = models.CharField(_("given name"), max_length=80)
     family_name = models.CharField(_("family name"), max_length=80)
     patronymic = models.CharField(_("patronymic"), max_length=80, blank=True)
+    alias = models.CharField(
+        _("name on rosters"),
+        max_length=80,
+        blank=True,
+        help_text=_(
+            "If she wishes (a survivor hiding from an abuser), rosters and lists show this "
+            "instead of her name to everyone but coordinators and the director."
+        ),
+    )
     latin_name = models.CharField(
         _("name in Latin script"),
         max_length=160,
@@ -144,7 +153,12 @@ class Participant(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         # Leading space: a query word matches the start of a name with " word".
         self.search_key = " " + search_key(
-            self.family_name, self.given_name, self.patronymic, self.latin_name, self.phone
+            self.family_name,
+            self.given_name,
+            self.patronymic,
+            self.latin_name,
+            self.alias,
+            self.phone,
         )
         self.iin_digest = blind_index(self.iin, "iin") if self.iin else None
         super().save(*args, **kwargs)

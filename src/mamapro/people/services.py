@@ -29,6 +29,7 @@ PARTICIPANT_FIELDS = (
     "family_name",
     "patronymic",
     "latin_name",
+    "alias",
     "phone",
     "email",
     "language",

@@ -101,3 +101,13 @@ def child_access(user: User | AnonymousUser, child: Child | int) -> ChildAccess:
         edit_adults=me.can(perms.CHILD_ADULTS_EDIT, centre_id),
         adult_phones=me.can(perms.PARTICIPANT_VIEW_CONTACT, centre_id),
     )
+
+
+def shown_name(user: User | AnonymousUser, participant: Participant) -> str:
+    """Her name as this user may see it: the alias she chose, unless the user is one of the
+    care team (coordinators, the director), who see who she is."""
+    if participant.alias and not perms.principal(user).can(
+        perms.PARTICIPANT_VIEW_SENSITIVE, participant.centre_id
+    ):
+        return participant.alias
+    return participant.full_name

@@ -45,6 +45,7 @@ class EnrollmentAccess:
     names: bool
     seat_type: bool
     fees: bool
+    real_names: bool = False  # her name even when she chose a roster alias
 
 
 def enrollment_access(user: User | AnonymousUser, centre_id: int) -> EnrollmentAccess:
@@ -52,7 +53,9 @@ def enrollment_access(user: User | AnonymousUser, centre_id: int) -> EnrollmentA
     names = me.can(perms.PARTICIPANT_VIEW, centre_id)
     fees = me.can(perms.FEE_EDIT, centre_id)
     sensitive = me.can(perms.PARTICIPANT_VIEW_SENSITIVE, centre_id)
-    return EnrollmentAccess(names=names, seat_type=not names or sensitive or fees, fees=fees)
+    return EnrollmentAccess(
+        names=names, seat_type=not names or sensitive or fees, fees=fees, real_names=sensitive
+    )
 
 
 class FeeBrief(Schema):
@@ -114,6 +117,11 @@ def full_name(participant: Participant) -> str:
     return f"{participant.given_name} {participant.family_name}".strip()
 
 
+def shown_name(participant: Participant, *, real: bool) -> str:
+    """Her roster alias, if she chose one, for everyone but the care team."""
+    return full_name(participant) if real or not participant.alias else participant.alias
+
+
 def enrollment_out(
     e: Enrollment, access: EnrollmentAccess, positions: dict[int, int]
 ) -> dict[str, Any]:
@@ -134,7 +142,7 @@ def enrollment_out(
         out["seat_type"] = e.seat_type
     if access.names:
         out["participant"] = e.participant_id
-        out["participant_name"] = full_name(e.participant)
+        out["participant_name"] = shown_name(e.participant, real=access.real_names)
     if access.fees:
         fee = getattr(e, "fee", None)
         out["fee"] = fee_brief(fee) if fee is not None else None
@@ -315,7 +323,10 @@ def _respond_fees(request: HttpRequest, fees: list[Fee]) -> list[dict[str, Any]]
         }
         if me.can(perms.PARTICIPANT_VIEW, fee.centre_id):
             row["participant"] = fee.enrollment.participant_id
-            row["participant_name"] = full_name(fee.enrollment.participant)
+            row["participant_name"] = shown_name(
+                fee.enrollment.participant,
+                real=me.can(perms.PARTICIPANT_VIEW_SENSITIVE, fee.centre_id),
+            )
         out.append(row)
     return out
 

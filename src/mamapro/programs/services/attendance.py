@@ -86,8 +86,8 @@ def held_sessions(run: Run) -> list[Session]:
 def roll(session: Session) -> list[RollLine]:
     """Everyone on the session's roll, by name, with her mark; two queries whatever the size.
 
-    Only the names are loaded: the roll call is the trainer's screen, and a trainer never
-    sees a woman's phone or circumstances.
+    Only the names (and the roster alias a woman may have chosen) are loaded: the roll call
+    is the trainer's screen, and a trainer never sees a woman's phone or circumstances.
     """
     enrollments = (
         Enrollment.objects.filter(run_id=session.run_id, status__in=ON_ROLL)
@@ -102,6 +102,8 @@ def roll(session: Session) -> list[RollLine]:
             "participant__given_name",
             "participant__family_name",
             "participant__patronymic",
+            "participant__alias",
+            "participant__centre_id",
             "participant__search_key",
         )
         .order_by("participant__search_key", "id")
