@@ -48,6 +48,9 @@ PARTICIPANT_VIEW_CONTACT = "participant.view_contact"
 PARTICIPANT_VIEW_SENSITIVE = "participant.view_sensitive"
 PARTICIPANT_EDIT = "participant.edit"
 PARTICIPANT_VERIFY = "participant.verify_eligibility"
+# Her rights over her data: a full export (coordinators, the director), erasure (the director).
+PARTICIPANT_EXPORT = "participant.export"
+PARTICIPANT_ERASE = "participant.erase"
 CHILD_VIEW = "child.view"
 CHILD_VIEW_NEEDS = "child.view_needs"
 CHILD_EDIT = "child.edit"
@@ -102,11 +105,16 @@ _CARE_TEAM = {
     CHILD_EDIT,
     CHILD_ADULTS_VIEW_RESTRICTED,
     CHILD_ADULTS_EDIT,
+    PARTICIPANT_EXPORT,
 }
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.DIRECTOR: frozenset(
-        _EVERY_ROLE_SEES | _CARE_TEAM | _RUNS_A_CENTRE | _KIDS_ROOM_LEADS | {AUDIT_VIEW}
+        _EVERY_ROLE_SEES
+        | _CARE_TEAM
+        | _RUNS_A_CENTRE
+        | _KIDS_ROOM_LEADS
+        | {AUDIT_VIEW, PARTICIPANT_ERASE}
     ),
     Role.COORDINATOR: frozenset(_EVERY_ROLE_SEES | _CARE_TEAM | _RUNS_A_CENTRE | _KIDS_ROOM_LEADS),
     # Fees and logistics: who she is and how to reach her, never why she is here.

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +21,31 @@ class KidsRoomConfig(AppConfig):
         from mamapro.core import audit_viewer
 
         audit_viewer.register_subjects(_her_kids_room_records)
+        from mamapro.people import subject_rights
+
+        subject_rights.register(exporter=_export, eraser=_erase)
+
+
+def _export(participant: Any) -> dict[str, Any]:
+    from mamapro.kidsroom.models import Booking, Incident
+    from mamapro.people.subject_rights import row
+
+    return {
+        "kids_room_bookings": [
+            row(b) for b in Booking.objects.filter(child__parent=participant).order_by("id")
+        ],
+        "kids_room_incidents": [
+            row(i) for i in Incident.objects.filter(child__parent=participant).order_by("id")
+        ],
+    }
+
+
+def _erase(participant: Any) -> None:
+    from mamapro.kidsroom.models import Alert, Booking, Incident
+
+    Booking.objects.filter(child__parent=participant).update(brought_by="", collected_by=None)
+    Incident.objects.filter(child__parent=participant).update(what_happened="—", action_taken="—")
+    Alert.objects.filter(child__parent=participant).update(named="", adult=None)
 
 
 def _her_kids_room_records(participant_ids: list[int]) -> list[tuple[str, list[str]]]:

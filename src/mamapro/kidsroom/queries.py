@@ -14,7 +14,7 @@ from django.utils import timezone
 from mamapro.centres.models import Room
 from mamapro.kidsroom.models import Booking, Shift
 from mamapro.kidsroom.services import HIGH, Ratio, ratio_for
-from mamapro.people.models import Child, ChildAdult, Consent
+from mamapro.people.models import Child, ChildAdult, Consent, active_consent
 from mamapro.programs.models import Session
 
 
@@ -74,9 +74,9 @@ def day_board(
     bookings = bookings.annotate(
         photo_ok=Exists(
             Consent.objects.filter(
+                active_consent(),
                 participant_id=OuterRef("child__parent_id"),
                 kind=Consent.Kind.PHOTOS,
-                revoked_at__isnull=True,
             )
         )
     )

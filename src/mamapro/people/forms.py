@@ -154,3 +154,14 @@ class AdultForm(forms.ModelForm[ChildAdult]):
 class ConsentForm(forms.Form):
     kind = forms.ChoiceField(label=_("Purpose"), choices=Consent.Kind.choices)
     version = forms.CharField(label=_("Text version"), max_length=20, initial="2026-1")
+    valid_until = forms.DateField(
+        label=_("Valid until (empty: until she withdraws it)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    third_party_transfer = forms.BooleanField(
+        label=_("She agrees her data may be passed to partners and funders"), required=False
+    )
+    cross_border_transfer = forms.BooleanField(
+        label=_("She agrees her data may be transferred outside Kazakhstan"), required=False
+    )

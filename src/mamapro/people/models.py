@@ -128,6 +128,8 @@ class Participant(models.Model):
     safe_contact_note = EncryptedTextField(_("safe-contact note"), blank=True)
 
     search_key = models.TextField(editable=False, db_index=True, default="")
+    # Set when her data was erased (people/subject_rights.py): only aggregates remain.
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("registered"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -245,6 +247,12 @@ class Circumstance(models.Model):
         return str(self.get_kind_display())
 
 
+def active_consent(today: Any = None) -> Q:
+    """Consents in force: not revoked and, when given for a term, not past it."""
+    today = today or timezone.localdate()
+    return Q(revoked_at__isnull=True) & (Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+
+
 class Consent(models.Model):
     """A consent she gave, for one purpose and one version of its text; revocable.
 
@@ -263,6 +271,15 @@ class Consent(models.Model):
     version = models.CharField(_("text version"), max_length=20)
     granted_at = models.DateTimeField(_("given"), default=timezone.now)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    valid_until = models.DateField(
+        _("valid until"), null=True, blank=True, help_text=_("Empty: until she withdraws it.")
+    )
+    third_party_transfer = models.BooleanField(
+        _("may be passed to partners and funders"), default=False
+    )
+    cross_border_transfer = models.BooleanField(
+        _("may be transferred outside Kazakhstan"), default=False
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recorded by"),
@@ -289,7 +306,9 @@ class Consent(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        if self.revoked_at is not None:
+            return False
+        return self.valid_until is None or self.valid_until >= timezone.localdate()
 
 
 def private_storage() -> FileSystemStorage:

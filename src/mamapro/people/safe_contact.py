@@ -27,7 +27,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from mamapro.people.models import Circumstance, Consent, ContactChannel, Participant
+from mamapro.people.models import (
+    Circumstance,
+    Consent,
+    ContactChannel,
+    Participant,
+    active_consent,
+)
 
 # Why a message may not go: stable codes for logs and tests, with a sentence for people.
 NO_CONTACT = "no_contact"
@@ -82,7 +88,7 @@ def _next_start(local: dt.datetime, start: dt.time) -> dt.datetime:
 
 def _has_consent(participant: Participant) -> bool:
     return Consent.objects.filter(
-        participant=participant, kind=Consent.Kind.DATA_PROCESSING, revoked_at__isnull=True
+        active_consent(), participant=participant, kind=Consent.Kind.DATA_PROCESSING
     ).exists()
 
 

@@ -21,8 +21,16 @@ from mamapro.centres.models import Centre
 from mamapro.core import audit
 from mamapro.core.changes import apply_changes, changed_fields
 from mamapro.core.crypto import blind_index
+from mamapro.core.errors import Conflict
 from mamapro.core.models import AuditEntry, User
-from mamapro.people.models import Child, ChildAdult, Circumstance, Consent, Participant
+from mamapro.people.models import (
+    Child,
+    ChildAdult,
+    Circumstance,
+    Consent,
+    Participant,
+    active_consent,
+)
 
 PARTICIPANT_FIELDS = (
     "given_name",
@@ -151,6 +159,8 @@ def update_participant(
 ) -> Participant:
     # Lock the row: two coordinators editing her at once must not interleave.
     participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    if participant.erased_at is not None:
+        raise Conflict(_("Her data was erased; nothing can be added to this record."))
     before = apply_changes(participant, data, PARTICIPANT_FIELDS)
     participant.full_clean(validate_constraints=False)
     changed = changed_fields(participant, before)
@@ -244,7 +254,14 @@ def remove_adult(adult: ChildAdult, *, actor: User | None = None) -> None:
 
 @transaction.atomic
 def record_consent(
-    participant: Participant, *, kind: str, version: str, actor: User | None = None
+    participant: Participant,
+    *,
+    kind: str,
+    version: str,
+    valid_until: Any = None,
+    third_party_transfer: bool = False,
+    cross_border_transfer: bool = False,
+    actor: User | None = None,
 ) -> Consent:
     if kind not in Consent.Kind.values:
         raise ValidationError({"kind": _("Unknown consent purpose.")})
@@ -252,6 +269,10 @@ def record_consent(
     if not version:
         raise ValidationError({"version": _("Name the version of the consent text she agreed to.")})
     now = timezone.now()
+    if valid_until is not None and valid_until < timezone.localdate():
+        raise ValidationError(
+            {"valid_until": _("The term of a new consent cannot be over already.")}
+        )
     # A renewed consent replaces the active one of the same purpose; the history stays.
     Consent.objects.filter(participant=participant, kind=kind, revoked_at__isnull=True).update(
         revoked_at=now
@@ -262,10 +283,22 @@ def record_consent(
         kind=kind,
         version=version,
         granted_at=now,
+        valid_until=valid_until,
+        third_party_transfer=third_party_transfer,
+        cross_border_transfer=cross_border_transfer,
         recorded_by=actor,
     )
     audit.record(
-        AuditEntry.Action.CREATE, consent, details={"kind": kind, "version": version}, actor=actor
+        AuditEntry.Action.CREATE,
+        consent,
+        details={
+            "kind": kind,
+            "version": version,
+            "valid_until": str(valid_until or ""),
+            "third_party_transfer": third_party_transfer,
+            "cross_border_transfer": cross_border_transfer,
+        },
+        actor=actor,
     )
     return consent
 
@@ -291,6 +324,17 @@ def revoke_consent(consent: Consent, *, actor: User | None = None) -> Consent:
     return consent
 
 
+def may_use_story(participant: Participant) -> bool:
+    """Her story may be published (alumni stories, donor reports) only while her story
+    consent is in force; withdrawing it stops every use from that moment."""
+    return (
+        participant.erased_at is None
+        and Consent.objects.filter(
+            active_consent(), participant=participant, kind=Consent.Kind.STORY
+        ).exists()
+    )
+
+
 # --- A child's photo ------------------------------------------------------------------------
 
 PHOTO_MAX_BYTES = 8 * 1024 * 1024
@@ -300,7 +344,7 @@ PHOTO_MAX_SIDE = 800
 def photo_allowed(child: Child) -> bool:
     """Her mother's photo consent is active: only then is the photo shown anywhere."""
     return Consent.objects.filter(
-        participant_id=child.parent_id, kind=Consent.Kind.PHOTOS, revoked_at__isnull=True
+        active_consent(), participant_id=child.parent_id, kind=Consent.Kind.PHOTOS
     ).exists()
 
 

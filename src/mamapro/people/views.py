@@ -19,7 +19,7 @@ from mamapro.centres.context import current_centre_id
 from mamapro.centres.models import Centre
 from mamapro.core import audit
 from mamapro.core import permissions as perms
-from mamapro.people import services
+from mamapro.people import services, subject_rights
 from mamapro.people.forms import AdultForm, ChildForm, ConsentForm, ParticipantForm
 from mamapro.people.models import Child, ChildAdult, Consent, Participant
 from mamapro.people.panels import panels_for
@@ -163,6 +163,9 @@ def participant_detail(request: HttpRequest, pk: int) -> HttpResponse:
         reads += [(child, cards.sensitive_fields()) for child in children]
     audit.record_reads(reads)
     context["panels"] = panels_for(request, participant)
+    context["perms_erase"] = perms.principal(request.user).can(
+        perms.PARTICIPANT_ERASE, participant.centre_id
+    )
     return render(request, "people/participant_detail.html", context)
 
 
@@ -277,6 +280,9 @@ def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
                 participant,
                 kind=form.cleaned_data["kind"],
                 version=form.cleaned_data["version"],
+                valid_until=form.cleaned_data["valid_until"],
+                third_party_transfer=form.cleaned_data["third_party_transfer"],
+                cross_border_transfer=form.cleaned_data["cross_border_transfer"],
                 actor=perms.acting_user(request),
             )
         except ValidationError as exc:
@@ -328,3 +334,35 @@ def child_photo_upload(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return HttpResponseRedirect(reverse("people:child_detail", args=[child.pk]))
+
+
+@perms.rule(perms.PARTICIPANT_EXPORT)
+def participant_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """Everything the centre holds about her, for her: JSON (`?format=json`) or PDF."""
+    participant = _participant(request, pk, perms.PARTICIPANT_EXPORT)
+    actor = perms.acting_user(request)
+    if request.GET.get("format") == "json":
+        body = subject_rights.export_json(participant, actor=actor)
+        response = HttpResponse(body, content_type="application/json; charset=utf-8")
+        name = f"mamapro-{participant.pk}.json"
+    else:
+        body = subject_rights.export_pdf(participant, actor=actor)
+        response = HttpResponse(body, content_type="application/pdf")
+        name = f"mamapro-{participant.pk}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@perms.rule(perms.PARTICIPANT_ERASE)
+def participant_erase(request: HttpRequest, pk: int) -> HttpResponse:
+    """Erase her (pseudonymise): asked on a page of its own, confirmed with a tick."""
+    participant = _participant(request, pk, perms.PARTICIPANT_ERASE)
+    if request.method == "POST":
+        if request.POST.get("confirm") != "yes":
+            messages.error(request, _("Tick the box to confirm: erasure cannot be undone."))
+        elif participant.erased_at is None:
+            subject_rights.erase(participant, actor=perms.acting_user(request))
+            messages.success(request, _("Her data is erased; only anonymous figures remain."))
+            return HttpResponseRedirect(reverse("people:participant_detail", args=[pk]))
+    return render(request, "people/participant_erase.html", {"p": participant})

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -11,6 +13,31 @@ class ProgramsConfig(AppConfig):
         from mamapro.core import audit_viewer
 
         audit_viewer.register_subjects(_her_programme_records)
+        from mamapro.people import subject_rights
+
+        subject_rights.register(exporter=_export, eraser=_erase)
+
+
+def _export(participant: Any) -> dict[str, Any]:
+    from mamapro.people.subject_rights import row
+    from mamapro.programs.models import Attendance, Certificate, Enrollment, Fee, TopicVote
+
+    enrollments = list(Enrollment.objects.filter(participant=participant).order_by("id"))
+    ids = [e.pk for e in enrollments]
+    return {
+        "enrollments": [row(e) for e in enrollments],
+        "fees": [row(f) for f in Fee.objects.filter(enrollment_id__in=ids)],
+        "attendance": [row(a) for a in Attendance.objects.filter(enrollment_id__in=ids)],
+        "certificates": [row(c) for c in Certificate.objects.filter(enrollment_id__in=ids)],
+        "topic_votes": [row(v) for v in TopicVote.objects.filter(participant=participant)],
+    }
+
+
+def _erase(participant: Any) -> None:
+    from mamapro.programs.models import TopicRequest
+
+    # Her seats, fees and attendance stay: they carry no name and the reports count them.
+    TopicRequest.objects.filter(proposed_by=participant).update(proposed_by=None)
 
 
 def _her_programme_records(participant_ids: list[int]) -> list[tuple[str, list[str]]]:

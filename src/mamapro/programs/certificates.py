@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from io import BytesIO
-from pathlib import Path
 
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
@@ -21,16 +20,13 @@ from reportlab.lib.colors import Color, HexColor  # type: ignore[import-untyped]
 from reportlab.lib.pagesizes import A4, landscape  # type: ignore[import-untyped]
 from reportlab.lib.utils import simpleSplit  # type: ignore[import-untyped]
 from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
-from reportlab.pdfbase.ttfonts import TTFont  # type: ignore[import-untyped]
 from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
 
+from mamapro.core.pdf import BOLD, REGULAR, register_fonts
 from mamapro.people.models import Participant
 from mamapro.programs.models import Certificate
 from mamapro.programs.services.attendance import format_code
 
-FONTS = Path(__file__).resolve().parent / "fonts"
-REGULAR = "MamaPro-Sans"
-BOLD = "MamaPro-Sans-Bold"
 BRAND = HexColor("#7b2d8e")
 BRAND_SOFT = HexColor("#e9d8ee")
 INK = HexColor("#1f2430")
@@ -40,11 +36,7 @@ CENTRE_X = PAGE_WIDTH / 2
 
 
 def _register_fonts() -> None:
-    registered = pdfmetrics.getRegisteredFontNames()
-    if REGULAR not in registered:
-        pdfmetrics.registerFont(TTFont(REGULAR, str(FONTS / "DejaVuSans.ttf")))
-    if BOLD not in registered:
-        pdfmetrics.registerFont(TTFont(BOLD, str(FONTS / "DejaVuSans-Bold.ttf")))
+    register_fonts()
 
 
 def certificate_name(participant: Participant, language: str) -> str:

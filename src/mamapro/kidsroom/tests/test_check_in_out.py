@@ -179,3 +179,19 @@ def test_incidents_are_recorded_and_checked(booked, child, personas) -> None:
         )
     assert set(caught.value.message_dict) == {"kind", "what_happened", "action_taken"}
     assert Incident.objects.count() == 1
+
+
+def test_erasing_her_keeps_the_visits_and_forgets_the_adults(booked, session, child) -> None:
+    from mamapro.people import subject_rights
+
+    kids.check_in(session, child, brought_by="Әсел Қасымова", now=DURING)
+    kids.check_out(session, child, adult=child.adults.get(relation="mother"), now=at(16))
+    kids.record_incident(
+        child, kind="injury", what_happened="Упал", action_taken="Лёд", parent_informed=True
+    )
+    subject_rights.erase(child.parent)
+    visit = Booking.objects.get(pk=booked.pk)
+    assert visit.checked_in_at is not None  # the visit still counts
+    assert visit.checked_out_at is not None
+    assert (visit.brought_by, visit.collected_by) == ("", None)
+    assert Incident.objects.get().what_happened == "—"

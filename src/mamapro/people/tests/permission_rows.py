@@ -58,6 +58,9 @@ ROWS = Rows(
         ),
         "people:participant_detail": WebRow("get", table(403, **PARTICIPANT_READERS), _participant),
         "people:participant_edit": WebRow("get", table(403, **CARE_TEAM_ONLY), _participant),
+        "people:participant_export": WebRow("get", table(403, **CARE_TEAM_ONLY), _participant),
+        # Erasure is the director's alone (the page asks before anything happens).
+        "people:participant_erase": WebRow("get", table(403, director=200), _participant),
         "people:child_create": WebRow("get", table(403, **CARE_TEAM_ONLY), _participant),
         "people:consent_create": WebRow(
             "post",

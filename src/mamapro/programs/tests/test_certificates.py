@@ -121,7 +121,8 @@ def test_name_on_the_certificate(make_participant) -> None:
 
 
 def test_the_fonts_ship_with_their_licence() -> None:
-    fonts = certificates.FONTS
+    from mamapro.core.pdf import FONTS as fonts
+
     for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "LICENSE.txt"):
         assert (fonts / name).is_file(), name
     assert "Bitstream" in (fonts / "LICENSE.txt").read_text()
