@@ -138,6 +138,7 @@ INSTALLED_APPS = [
     "mamapro.people",
     "mamapro.programs",
     "mamapro.kidsroom",
+    "mamapro.counselling",
     "mamapro.notify",
     "mamapro.public",
     "mamapro.demo",

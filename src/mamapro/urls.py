@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("mamapro.people.urls")),
     path("", include("mamapro.programs.urls")),
     path("", include("mamapro.kidsroom.urls")),
+    path("", include("mamapro.counselling.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -73,6 +73,14 @@ class Membership(models.Model):
         help_text=_("Empty for the director, whose role spans all centres."),
     )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    clinical_lead = models.BooleanField(
+        _("clinical lead"),
+        default=False,
+        help_text=_(
+            "A psychologist who supervises the others: she may read their counselling notes "
+            "at this centre."
+        ),
+    )
 
     class Meta:
         verbose_name = _("staff membership")

@@ -23,6 +23,7 @@ def staff(request: HttpRequest) -> dict[str, Any]:
             "follow_ups": me.can(perms.FOLLOW_UP_MANAGE),
             "topics": me.can(perms.TOPICS_VIEW),
             "audit": me.can(perms.AUDIT_VIEW),
+            "counselling": me.can(perms.COUNSELLING_SCHEDULE),
             "kids_room": me.can(perms.KIDSROOM_VIEW),
             "kids_room_report": me.can(perms.KIDSROOM_REPORT) and not me.can(perms.KIDSROOM_VIEW),
         },

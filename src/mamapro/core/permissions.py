@@ -74,6 +74,11 @@ KIDSROOM_ALERTS = "kidsroom.alerts"
 KIDSROOM_REPORT = "kidsroom.report"
 INCIDENT_RECORD = "incident.record"
 INCIDENT_VIEW = "incident.view"
+# Counselling: the schedule shows coordinators and the director only that a slot is taken;
+# psychologists book their own clients and write notes (read by the author and a clinical
+# lead only: counselling/access.py).
+COUNSELLING_SCHEDULE = "counselling.schedule"
+COUNSELLING_PRACTISE = "counselling.practise"
 
 _EVERY_ROLE_SEES = {CENTRE_VIEW}
 _RUNS_A_CENTRE = {
@@ -114,9 +119,11 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         | _CARE_TEAM
         | _RUNS_A_CENTRE
         | _KIDS_ROOM_LEADS
-        | {AUDIT_VIEW, PARTICIPANT_ERASE}
+        | {AUDIT_VIEW, PARTICIPANT_ERASE, COUNSELLING_SCHEDULE}
     ),
-    Role.COORDINATOR: frozenset(_EVERY_ROLE_SEES | _CARE_TEAM | _RUNS_A_CENTRE | _KIDS_ROOM_LEADS),
+    Role.COORDINATOR: frozenset(
+        _EVERY_ROLE_SEES | _CARE_TEAM | _RUNS_A_CENTRE | _KIDS_ROOM_LEADS | {COUNSELLING_SCHEDULE}
+    ),
     # Fees and logistics: who she is and how to reach her, never why she is here.
     Role.MANAGER: frozenset(
         _EVERY_ROLE_SEES
@@ -135,7 +142,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         | {KIDSROOM_VIEW, KIDSROOM_CHECK, KIDSROOM_REPORT, INCIDENT_RECORD}
     ),
     # Her own clients' names; counselling notes have their own rules.
-    Role.PSYCHOLOGIST: frozenset(_EVERY_ROLE_SEES | {PARTICIPANT_VIEW}),
+    Role.PSYCHOLOGIST: frozenset(
+        _EVERY_ROLE_SEES | {PARTICIPANT_VIEW, COUNSELLING_SCHEDULE, COUNSELLING_PRACTISE}
+    ),
 }
 ALL_CAPABILITIES = frozenset().union(*CAPABILITIES.values())
 

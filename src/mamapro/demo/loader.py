@@ -165,6 +165,7 @@ def load() -> dict[str, int]:
                     created["participants"] += 1
                     created["children"] += children
         created["runs"] = demo_programs.load(centres, random.Random(f"{SEED}-programs"))
+        _counselling(centres["Almaty"])
     return created
 
 
@@ -301,3 +302,40 @@ def _participant(
             )
         children += 1
     return children
+
+
+def _counselling(centre: Centre) -> None:
+    """A few of the psychologist's appointments at Almaty, one already held with a note."""
+    from mamapro.counselling import services as counselling
+    from mamapro.counselling.models import Appointment
+
+    psychologist = User.objects.filter(username="psychologist").first()
+    room = Room.objects.filter(centre=centre, kind=Room.Kind.COUNSELLING).first()
+    if psychologist is None or Appointment.objects.exists():
+        return
+    clients = list(
+        Participant.objects.filter(centre=centre, circumstances__kind="domestic_violence")
+        .order_by("id")
+        .distinct()[:4]
+    )
+    today = timezone.localdate()
+    slots = [(-2, 11), (1, 10), (1, 12), (3, 15)]
+    for client, (days, hour) in zip(clients, slots, strict=False):
+        start = timezone.make_aware(
+            dt.datetime.combine(today + dt.timedelta(days=days), dt.time(hour))
+        )
+        appointment = counselling.book(
+            psychologist,
+            client,
+            start,
+            start + dt.timedelta(minutes=50),
+            room=room,
+            now=start - dt.timedelta(days=1),
+        )
+        if days < 0:
+            counselling.set_status(appointment, Appointment.Status.HELD)
+            counselling.write_note(
+                appointment,
+                psychologist,
+                "Первая встреча. Говорили о сне и о детях; договорились о плане безопасности.",
+            )

@@ -58,6 +58,10 @@ def test_demo_data_is_realistic_and_idempotent() -> None:
     # Mothers on runs with the kids' room asked for it; tutors are on duty for those sessions.
     assert Shift.objects.filter(tutor__username="tutor").exists()
     assert Booking.objects.filter(status="booked").count() > 10
+    from mamapro.counselling.models import Appointment, Note
+
+    assert Appointment.objects.count() == 4
+    assert Note.objects.count() == 1
 
     out = StringIO()
     call_command("demo", "--port", "8001", "--no-serve", stdout=out)

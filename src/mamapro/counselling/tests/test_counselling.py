@@ -1,0 +1,210 @@
+"""Counselling: notes read only by their author and a clinical lead, everyone else sees only
+that a slot is taken, every read audited, no double booking under concurrency."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from mamapro.centres.models import Membership, Room
+from mamapro.conftest import build_user
+from mamapro.core.errors import Conflict
+from mamapro.core.models import AuditEntry
+from mamapro.core.permissions import Role
+from mamapro.counselling import services
+from mamapro.counselling.models import Appointment, Note
+
+TOMORROW = timezone.now() + dt.timedelta(days=1)
+SECRET = "Говорит о страхе перед бывшим мужем"
+
+
+@pytest.fixture
+def colleague(almaty):
+    return build_user("psychologist-2", Role.PSYCHOLOGIST, almaty)
+
+
+@pytest.fixture
+def lead(almaty):
+    user = build_user("clinical-lead", Role.PSYCHOLOGIST, almaty)
+    Membership.objects.filter(user=user).update(clinical_lead=True)
+    return user
+
+
+@pytest.fixture
+def session_with_note(personas, survivor):
+    appointment = services.book(
+        personas["psychologist"], survivor, TOMORROW, TOMORROW + dt.timedelta(hours=1)
+    )
+    services.write_note(appointment, personas["psychologist"], SECRET)
+    return appointment
+
+
+@pytest.mark.django_db
+class TestWhoSeesWhat:
+    def test_the_author_and_a_clinical_lead_read_the_note(
+        self, client, personas, lead, session_with_note
+    ) -> None:
+        url = reverse("counselling:appointment", args=[session_with_note.pk])
+        for reader in (personas["psychologist"], lead):
+            client.force_login(reader)
+            page = client.get(url).content.decode()
+            assert SECRET in page
+            assert "Қасымова" in page
+        reads = AuditEntry.objects.filter(
+            action="read_sensitive", object_type="counselling.note", fields=["text"]
+        )
+        assert set(reads.values_list("actor_name", flat=True)) == {"psychologist", "clinical-lead"}
+
+    @pytest.mark.parametrize("who", ["colleague", "coordinator", "director", "tutor"])
+    def test_nobody_else_reads_it(
+        self, client, personas, colleague, session_with_note, who
+    ) -> None:
+        user = colleague if who == "colleague" else personas[who]
+        client.force_login(user)
+        response = client.get(reverse("counselling:appointment", args=[session_with_note.pk]))
+        assert response.status_code == 403
+        assert SECRET not in response.content.decode()
+
+    def test_the_schedule_shows_others_only_that_the_slot_is_taken(
+        self, client, personas, colleague, session_with_note
+    ) -> None:
+        url = reverse("counselling:schedule") + f"?from={TOMORROW.date().isoformat()}"
+        for user in (personas["coordinator"], personas["director"], colleague):
+            client.force_login(user)
+            page = client.get(url).content.decode()
+            assert "taken" in page
+            assert "Қасымова" not in page
+        client.force_login(personas["psychologist"])
+        page = client.get(url).content.decode()
+        assert "Қасымова" in page
+        assert AuditEntry.objects.filter(
+            action="read_sensitive", actor_name="psychologist", fields=["counselling"]
+        ).exists()
+
+    def test_only_the_author_writes_and_notes_are_encrypted(
+        self, personas, colleague, session_with_note
+    ) -> None:
+        with pytest.raises(Conflict, match="Only the psychologist of this appointment"):
+            services.write_note(session_with_note, colleague, "x")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT text FROM counselling_note")
+            (stored,) = cursor.fetchone()
+        assert stored.startswith("enc:")
+        assert SECRET not in stored
+        assert Note.objects.get().text == SECRET
+
+
+@pytest.mark.django_db
+class TestBooking:
+    def test_no_double_booking_of_her_or_the_room(
+        self, personas, survivor, colleague, almaty
+    ) -> None:
+        room = Room.objects.create(
+            centre=almaty, name="Кабинет", kind=Room.Kind.COUNSELLING, capacity=3
+        )
+        services.book(
+            personas["psychologist"],
+            survivor,
+            TOMORROW,
+            TOMORROW + dt.timedelta(hours=1),
+            room=room,
+        )
+        with pytest.raises(Conflict, match="already has an appointment"):
+            services.book(
+                personas["psychologist"],
+                survivor,
+                TOMORROW + dt.timedelta(minutes=30),
+                TOMORROW + dt.timedelta(hours=2),
+            )
+        with pytest.raises(Conflict, match="The room is taken"):
+            services.book(
+                colleague, survivor, TOMORROW, TOMORROW + dt.timedelta(hours=1), room=room
+            )
+
+    def test_bad_input_names_the_field(self, personas, survivor, almaty) -> None:
+        classroom = Room.objects.get(centre=almaty, kind="classroom")
+        with pytest.raises(ValidationError) as caught:
+            services.book(
+                personas["trainer"],
+                survivor,
+                TOMORROW,
+                TOMORROW - dt.timedelta(hours=1),
+                room=classroom,
+            )
+        assert set(caught.value.message_dict) == {"psychologist", "ends_at", "room"}
+        assert not Appointment.objects.exists()
+
+    def test_the_psychologist_books_from_her_phone(self, client, personas, survivor) -> None:
+        client.force_login(personas["psychologist"])
+        response = client.post(
+            reverse("counselling:appointment_create"),
+            {
+                "participant": survivor.pk,
+                "day": TOMORROW.date().isoformat(),
+                "starts": "10:00",
+                "ends": "09:00",
+            },
+        )
+        assert "The appointment must end after it starts." in response.content.decode()
+        response = client.post(
+            reverse("counselling:appointment_create"),
+            {
+                "participant": survivor.pk,
+                "day": TOMORROW.date().isoformat(),
+                "starts": "10:00",
+                "ends": "11:00",
+            },
+        )
+        assert response.status_code == 302
+        assert Appointment.objects.get().participant == survivor
+
+
+RACERS = 6
+
+
+def _race(psychologist, women, monkeypatch) -> list[BaseException]:
+    monkeypatch.setattr(services, "between_count_and_write", lambda: time.sleep(0.05))
+    barrier = threading.Barrier(len(women))
+    errors: list[BaseException] = []
+
+    def work(woman) -> None:
+        try:
+            barrier.wait(timeout=20)
+            services.book(psychologist, woman, TOMORROW, TOMORROW + dt.timedelta(hours=1))
+        except Conflict:
+            pass
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in women]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_lock_she_never_sees_two_clients_at_once(
+    personas, make_women, monkeypatch
+) -> None:
+    errors = _race(personas["psychologist"], make_women(RACERS), monkeypatch)
+    assert not errors, errors
+    assert Appointment.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_the_lock_she_is_double_booked(personas, make_women, monkeypatch) -> None:
+    monkeypatch.setattr(services, "LOCKING", False)
+    errors = _race(personas["psychologist"], make_women(RACERS), monkeypatch)
+    assert not errors, errors
+    assert Appointment.objects.count() > 1

@@ -1,0 +1,221 @@
+"""Counselling pages: the week's schedule (names only for the psychologist concerned and a
+clinical lead; "taken" for everyone else), booking, and an appointment with its notes.
+
+Every page that shows who an appointment is with, or a note, writes a sensitive read to the
+audit log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from mamapro.centres.context import current_centre_id
+from mamapro.centres.models import Room
+from mamapro.core import audit
+from mamapro.core import permissions as perms
+from mamapro.core.errors import DomainError
+from mamapro.core.models import User
+from mamapro.counselling import access, services
+from mamapro.counselling.models import Appointment
+from mamapro.people.models import Participant
+
+
+def _centres(request: HttpRequest, capability: str) -> list[int] | None:
+    ids = perms.principal(request.user).centre_ids_for(capability)
+    chosen = current_centre_id(request)
+    if chosen is not None and (ids is None or chosen in ids):
+        return [chosen]
+    return None if ids is None else sorted(ids)
+
+
+def _leads(request: HttpRequest) -> set[int]:
+    """Centres where the user is a clinical lead (one query)."""
+    if not request.user.is_authenticated:
+        return set()
+    from mamapro.centres.models import Membership
+
+    return set(
+        Membership.objects.filter(
+            user_id=request.user.pk, role=perms.Role.PSYCHOLOGIST, clinical_lead=True
+        ).values_list("centre_id", flat=True)
+    )
+
+
+@perms.rule(perms.COUNSELLING_SCHEDULE)
+def schedule(request: HttpRequest) -> HttpResponse:
+    """Seven days from `?from=`: each slot with its time, room and psychologist."""
+    start_day = parse_date(request.GET.get("from") or "") or timezone.localdate()
+    start = timezone.make_aware(dt.datetime.combine(start_day, dt.time()))
+    end = start + dt.timedelta(days=7)
+    qs = Appointment.objects.filter(starts_at__gte=start, starts_at__lt=end).exclude(
+        status=Appointment.Status.CANCELLED
+    )
+    centres = _centres(request, perms.COUNSELLING_SCHEDULE)
+    if centres is not None:
+        qs = qs.filter(centre_id__in=centres)
+    leads = _leads(request)
+    rows = []
+    shown = []
+    for a in qs.select_related("psychologist", "room", "participant"):
+        visible = access.sees_client(request.user, a, lead=a.centre_id in leads)
+        rows.append((a, visible))
+        if visible:
+            shown.append((a.participant, ("counselling",)))
+    audit.record_reads(shown)
+    days: dict[dt.date, list[tuple[Appointment, bool]]] = {}
+    for a, visible in rows:
+        days.setdefault(timezone.localtime(a.starts_at).date(), []).append((a, visible))
+    return render(
+        request,
+        "counselling/schedule.html",
+        {
+            "days": sorted(days.items()),
+            "start_day": start_day,
+            "previous_week": start_day - dt.timedelta(days=7),
+            "next_week": start_day + dt.timedelta(days=7),
+            "may_book": perms.principal(request.user).can(perms.COUNSELLING_PRACTISE),
+        },
+    )
+
+
+class AppointmentForm(forms.Form):
+    participant = forms.ModelChoiceField(
+        queryset=Participant.objects.none(), label=gettext_lazy("Client")
+    )
+    day = forms.DateField(label=gettext_lazy("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    starts = forms.TimeField(
+        label=gettext_lazy("From"), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    ends = forms.TimeField(
+        label=gettext_lazy("Until"), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    room = forms.ModelChoiceField(
+        queryset=Room.objects.none(), label=gettext_lazy("Room"), required=False
+    )
+
+    def __init__(self, *args: Any, centres: set[int] | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        women = Participant.objects.filter(erased_at__isnull=True).order_by("search_key")
+        rooms = Room.objects.filter(kind=Room.Kind.COUNSELLING)
+        if centres is not None:
+            women = women.filter(centre_id__in=centres)
+            rooms = rooms.filter(centre_id__in=centres)
+        self.fields["participant"].queryset = women  # type: ignore[attr-defined]
+        field: Any = self.fields["participant"]
+        field.label_from_instance = lambda p: f"{p.full_name} · …{p.phone[-4:]}"
+        self.fields["room"].queryset = rooms  # type: ignore[attr-defined]
+
+
+@perms.rule(perms.COUNSELLING_PRACTISE)
+def appointment_create(request: HttpRequest) -> HttpResponse:
+    me = perms.principal(request.user)
+    form = AppointmentForm(
+        request.POST or None, centres=me.centre_ids_for(perms.COUNSELLING_PRACTISE)
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        psychologist = perms.acting_user(request)
+        assert isinstance(psychologist, User)
+        try:
+            appointment = services.book(
+                psychologist,
+                data["participant"],
+                dt.datetime.combine(data["day"], data["starts"]),
+                dt.datetime.combine(data["day"], data["ends"]),
+                room=data["room"],
+                actor=perms.acting_user(request),
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The appointment is booked."))
+            return HttpResponseRedirect(reverse("counselling:appointment", args=[appointment.pk]))
+    return render(request, "counselling/appointment_form.html", {"form": form})
+
+
+def _appointment(request: HttpRequest, pk: int) -> tuple[Appointment, bool]:
+    """Her appointment: 404 outside the user's centres, 403 to anyone but its psychologist
+    and a clinical lead."""
+    appointment = perms.get_for_user(
+        Appointment.objects.select_related("participant", "psychologist", "room"),
+        request.user,
+        perms.COUNSELLING_SCHEDULE,
+        pk=pk,
+    )
+    lead = access.is_clinical_lead(request.user, appointment.centre_id)
+    if not access.sees_client(request.user, appointment, lead=lead):
+        raise PermissionDenied
+    return appointment, lead
+
+
+@perms.rule(perms.COUNSELLING_PRACTISE)
+def appointment(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment, lead = _appointment(request, pk)
+    notes = [
+        n
+        for n in appointment.notes.select_related("author")
+        if access.may_read(request.user, n, lead)
+    ]
+    audit.record_reads(
+        [(appointment.participant, ("counselling",))] + [(n, ("text",)) for n in notes]
+    )
+    return render(
+        request,
+        "counselling/appointment.html",
+        {
+            "a": appointment,
+            "notes": notes,
+            "may_write": appointment.psychologist_id == request.user.pk,
+            "now": timezone.now(),
+        },
+    )
+
+
+@require_POST
+@perms.rule(perms.COUNSELLING_PRACTISE)
+def note_add(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment, _lead = _appointment(request, pk)
+    author = perms.acting_user(request)
+    assert isinstance(author, User)
+    try:
+        services.write_note(appointment, author, request.POST.get("text", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The note is saved."))
+    return HttpResponseRedirect(reverse("counselling:appointment", args=[appointment.pk]))
+
+
+@require_POST
+@perms.rule(perms.COUNSELLING_PRACTISE)
+def appointment_status(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment, _lead = _appointment(request, pk)
+    if appointment.psychologist_id != request.user.pk:
+        raise PermissionDenied
+    try:
+        services.set_status(
+            appointment, request.POST.get("status", ""), actor=perms.acting_user(request)
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return HttpResponseRedirect(reverse("counselling:appointment", args=[appointment.pk]))
