@@ -60,6 +60,50 @@ def _english() -> Any:
         yield
 
 
+@pytest.fixture(autouse=True)
+def _second_factor_done(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`client.force_login` stands for a finished log-in, second factor included; the steps
+    themselves are tested in core/tests/test_two_factor.py and the browser tests."""
+    from mamapro.core.two_factor import VERIFIED_KEY
+
+    original = Client.force_login
+
+    def force_login(self: Client, user: Any, backend: str | None = None) -> None:
+        original(self, user, backend)
+        session = self.session
+        session[VERIFIED_KEY] = "test"
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
+def totp_code(user: Any) -> str:
+    """The current code of the user's authenticator (a confirmed device is made if needed)."""
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    device.last_t = -1  # a test may log in twice within one 30-second step
+    device.save(update_fields=["last_t"])
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
+
+
+def log_in_with_browser(page: Any, base: str, user: Any, password: str) -> None:
+    """The real log-in form, then the second step when her role needs it; lands on /staff/."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", password)
+    page.click("main form button[type=submit]")
+    if "/login/2fa/" in page.url:
+        page.fill("#id_code", totp_code(user))
+        page.click("main form button[type=submit]")
+    expect(page).to_have_url(f"{base}/staff/")
+
+
 # Builders: plain functions, so that a module-wide world (the permission table) can use them
 # outside function-scoped fixtures.
 def build_almaty() -> Centre:

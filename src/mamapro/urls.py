@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from mamapro.api import api
 from mamapro.centres import views as centre_views
-from mamapro.core import audit_viewer
+from mamapro.core import audit_viewer, two_factor
 from mamapro.core import views as core_views
 
 urlpatterns = [
@@ -11,6 +11,7 @@ urlpatterns = [
     path("staff/", centre_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("login/", core_views.login, name="login"),
+    path("login/2fa/", two_factor.two_factor, name="two_factor"),
     path("logout/", core_views.logout, name="logout"),
     path("language/", core_views.set_language, name="set_language"),
     path("centre/", centre_views.switch_centre, name="switch_centre"),

@@ -12,12 +12,15 @@ from mamapro.core import audit
 from mamapro.core.middleware import client_ip
 from mamapro.core.models import AuditEntry, User
 from mamapro.core.security import mark_seen
+from mamapro.core.two_factor import VERIFIED_KEY
 
 
 @receiver(user_logged_in)
 def _logged_in(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
     if request is not None and hasattr(request, "session"):
         mark_seen(request)
+        # A password log-in asks for the second factor again.
+        request.session.pop(VERIFIED_KEY, None)
     with audit.acting_as(user, ip=client_ip(request), via="web"):
         audit.record(AuditEntry.Action.LOGIN, user)
 

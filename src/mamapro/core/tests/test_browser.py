@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from mamapro.browser import PHONE_VIEWPORT, assert_no_horizontal_overflow
+from mamapro.conftest import log_in_with_browser
 from mamapro.core.models import User
 from mamapro.people.models import Participant
 
@@ -54,11 +55,7 @@ def test_coordinator_registers_participant_on_a_phone(
     base = live_server.url
     try:
         # Log in through the real form, then take the home page's "Register" tile.
-        page.goto(f"{base}/login/")
-        page.fill("#id_username", coordinator.username)
-        page.fill("#id_password", PASSWORD)
-        page.click("main form button[type=submit]")
-        expect(page).to_have_url(f"{base}/staff/")
+        log_in_with_browser(page, base, coordinator, PASSWORD)
         expect(page.locator("#language-switch")).to_have_value("en")
         assert_no_horizontal_overflow(page)
         page.click('main a.tile[href="/participants/new/"]')

@@ -16,6 +16,7 @@ import pytest
 from django.utils import timezone
 
 from mamapro.browser import assert_no_horizontal_overflow
+from mamapro.conftest import log_in_with_browser
 from mamapro.kidsroom import services as kids
 from mamapro.kidsroom.models import Alert, Booking
 from mamapro.notify.models import Notification
@@ -58,11 +59,7 @@ def test_tutor_checks_in_with_the_needs_card_and_is_stopped_at_a_restricted_adul
     base = live_server.url
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", tutor.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main form button[type=submit]")
-    expect(page).to_have_url(f"{base}/staff/")
+    log_in_with_browser(page, base, tutor, PASSWORD)
 
     page.goto(f"{base}/kids-room/")
     card = page.locator(f"#child-{booking.pk}")

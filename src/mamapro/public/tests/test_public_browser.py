@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from mamapro.browser import PHONE_VIEWPORT, assert_no_horizontal_overflow
 from mamapro.centres.models import Centre
+from mamapro.conftest import log_in_with_browser
 from mamapro.core.models import User
 from mamapro.people.models import Participant
 from mamapro.programs.models import Course, Run, TopicRequest
@@ -226,11 +227,7 @@ def test_a_woman_applies_in_kazakh_and_the_coordinator_finds_her(
     # The coordinator, on her own phone, finds the application.
     context, page = _phone(chromium, base, locale="en-US")
     try:
-        page.goto(f"{base}/login/")
-        page.fill("#id_username", personas["coordinator"].username)
-        page.fill("#id_password", PASSWORD)
-        page.click("main form button[type=submit]")
-        expect(page).to_have_url(f"{base}/staff/")
+        log_in_with_browser(page, base, personas["coordinator"], PASSWORD)
         page.goto(f"{base}/staff/applications/")
         entry = page.locator("ul.applications li", has_text="Нұрланқызы Әлия")
         expect(entry).to_be_visible()
