@@ -138,6 +138,28 @@ def _web_url(name: str, world: dict[str, Any]) -> str:
     return reverse(name, kwargs=row.kwargs(world) if row.kwargs else None)
 
 
+# What only some roles may ever read, and who they are. Every response of the table (page or
+# API, allowed or refused) is searched for each secret: a persona outside its list must never
+# receive it, whatever the URL, the centre or the status.
+SECRETS = {
+    "900215450007": {"director", "coordinator"},  # her IIN
+    "мкр. 5": {"director", "coordinator"},  # her address
+    "Только SMS по будням": {"director", "coordinator"},  # her safe-contact note
+    "Protective order 123/2026": {"director", "coordinator"},  # the court order
+    "Ерлан": {"director", "coordinator"},  # the restricted father
+    "Депакин": {"director", "coordinator", "tutor"},  # her son's medication
+    "Тревожность после переезда": {"psychologist"},  # a counselling note
+}
+
+
+def _assert_no_leak(persona: str, response: Any, where: str) -> None:
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    text = content.decode("utf-8", errors="replace")
+    for secret, allowed in SECRETS.items():
+        if persona not in allowed:
+            assert secret not in text, f"{persona} received {secret!r} from {where}"
+
+
 WEB_CASES = [(name, persona) for name in WEB for persona in PERSONAS]
 
 
@@ -148,6 +170,7 @@ def test_web_permission_table(client: Client, world, personas, name: str, person
     url = _web_url(name, world)
     response = getattr(client, row.method)(url, row.data(world) if row.data else {})
     assert response.status_code == row.expected[persona], f"{persona} {row.method.upper()} {url}"
+    _assert_no_leak(persona, response, f"{row.method.upper()} {url}")
 
 
 @pytest.mark.parametrize("name", sorted(WEB))
@@ -201,6 +224,7 @@ def test_api_permission_table(
     )
     expected = API[(method, path)].expected[persona]
     assert response.status_code == expected, f"{persona} {method} {url}: {response.content[:300]!r}"
+    _assert_no_leak(persona, response, f"{method} {url}")
 
 
 @pytest.mark.parametrize(("method", "path"), sorted(API))
@@ -216,3 +240,22 @@ def test_api_needs_a_valid_token(client: Client, world, method: str, path: str) 
         )
         assert response.status_code == 401, f"{method} {url} {headers}"
         assert "detail" in response.json()
+
+
+POSTS = sorted(name for name, row in WEB.items() if row.method == "post")
+
+
+@pytest.mark.parametrize("name", POSTS)
+def test_every_form_post_needs_the_csrf_token(world, personas, name: str) -> None:
+    """A page elsewhere cannot make a signed-in director's browser change anything here."""
+    client = Client(enforce_csrf_checks=True, headers={"Accept-Language": "en"})
+    client.force_login(personas["director"])
+    row = WEB[name]
+    response = client.post(_web_url(name, world), row.data(world) if row.data else {})
+    assert response.status_code == 403, name
+
+
+def test_the_api_ignores_the_session_cookie(client, personas) -> None:
+    """The API answers bearer tokens only, so a browser's session can never be ridden."""
+    client.force_login(personas["director"])
+    assert client.get("/api/v1/participants").status_code == 401

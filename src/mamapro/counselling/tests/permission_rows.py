@@ -18,6 +18,9 @@ def _build(w: World) -> None:
     w["appointment"] = services.book(
         w["personas"]["psychologist"], w["participant"], start, start + dt.timedelta(hours=1)
     )
+    services.write_note(
+        w["appointment"], w["personas"]["psychologist"], "Тревожность после переезда"
+    )
 
 
 def _appointment(w: World) -> dict[str, int]:
