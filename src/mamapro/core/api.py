@@ -167,7 +167,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
 class PageFilters(Schema):
     limit: int = Field(50, ge=1, le=200, description="at most 200 per page")
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=2**31 - 1)
 
 
 def patch_data(payload: Schema, *, nullable: set[str], blankable: set[str]) -> dict[str, Any]:
