@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mamapro.centres.models import Centre, Room
 from mamapro.core.crypto import EncryptedTextField
+from mamapro.kidsroom.models import Booking
 from mamapro.people.models import Participant
 
 
@@ -45,6 +46,8 @@ class Appointment(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.SCHEDULED
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Her children's places in the kids' room while she is with the psychologist.
+    kids_room_bookings = models.ManyToManyField(Booking, blank=True, related_name="+")
 
     class Meta:
         verbose_name = _("appointment")

@@ -8,6 +8,7 @@ recounts the overlapping appointments from the rows, and writes.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from contextlib import nullcontext
 from zoneinfo import ZoneInfo
 
@@ -22,7 +23,9 @@ from mamapro.core import permissions as perms
 from mamapro.core.errors import Conflict
 from mamapro.core.models import AuditEntry, User
 from mamapro.counselling.models import Appointment, Note
-from mamapro.people.models import Participant
+from mamapro.kidsroom import services as kidsroom
+from mamapro.kidsroom.models import Booking
+from mamapro.people.models import Child, Participant
 
 Status = Appointment.Status
 LOCKING = True
@@ -43,9 +46,12 @@ def book(
     ends_at: dt.datetime,
     *,
     room: Room | None = None,
+    kids_room_children: Iterable[Child] = (),
     actor: User | None = None,
     now: dt.datetime | None = None,
 ) -> Appointment:
+    """Book her appointment, and (if asked) her children's places in the kids' room for the
+    time: all or nothing — a full kids' room refuses the booking with what is missing."""
     now = now or timezone.now()
     tz = ZoneInfo(participant.centre.timezone)
     starts_at, ends_at = _aware(starts_at, tz), _aware(ends_at, tz)
@@ -91,6 +97,13 @@ def book(
                 ends_at=ends_at,
             )
             audit.record(AuditEntry.Action.CREATE, appointment, actor=actor)
+            children = list(kids_room_children)
+            if any(child.parent_id != participant.pk for child in children):
+                raise ValidationError({"kids_room": _("Only her own children can be booked.")})
+            for child in children:
+                appointment.kids_room_bookings.add(
+                    kidsroom.book_slot(child, starts_at, ends_at, actor=actor, now=now)
+                )
     return appointment
 
 
@@ -105,6 +118,11 @@ def set_status(appointment: Appointment, status: str, *, actor: User | None = No
             raise Conflict(_("It has not happened yet; it can only be cancelled."))
         appointment.status = status
         appointment.save(update_fields=["status"])
+        if status == Status.CANCELLED:
+            # Her children's places go back to the room.
+            for booking in appointment.kids_room_bookings.exclude(status=Booking.Status.CANCELLED):
+                if booking.checked_in_at is None:
+                    kidsroom.cancel(booking, actor=actor)
         audit.record(
             AuditEntry.Action.UPDATE,
             appointment,

@@ -105,6 +105,10 @@ class AppointmentForm(forms.Form):
     room = forms.ModelChoiceField(
         queryset=Room.objects.none(), label=gettext_lazy("Room"), required=False
     )
+    kids_room = forms.BooleanField(
+        label=gettext_lazy("Book the kids' room for her children during the appointment"),
+        required=False,
+    )
 
     def __init__(self, *args: Any, centres: set[int] | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -136,6 +140,9 @@ def appointment_create(request: HttpRequest) -> HttpResponse:
                 dt.datetime.combine(data["day"], data["starts"]),
                 dt.datetime.combine(data["day"], data["ends"]),
                 room=data["room"],
+                kids_room_children=list(data["participant"].children.all())
+                if data["kids_room"]
+                else [],
                 actor=perms.acting_user(request),
             )
         except ValidationError as exc:

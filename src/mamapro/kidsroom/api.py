@@ -64,7 +64,9 @@ def _child(request: HttpRequest, pk: int, capability: str) -> Child:
 # --- Bookings --------------------------------------------------------------------------------
 class BookingOut(Schema):
     id: int
-    session: int
+    session: int | None = Field(..., description="null for a slot of its own (an appointment)")
+    starts_at: dt.datetime
+    ends_at: dt.datetime
     child: int
     child_name: str
     status: BookingStatus
@@ -94,6 +96,8 @@ def booking_out(b: Booking) -> dict[str, Any]:
     return {
         "id": b.pk,
         "session": b.session_id,
+        "starts_at": b.window[0],
+        "ends_at": b.window[1],
         "child": b.child_id,
         "child_name": str(b.child),
         "status": b.status,
@@ -107,7 +111,7 @@ def booking_out(b: Booking) -> dict[str, Any]:
 
 
 def _bookings() -> QuerySet[Booking]:
-    return Booking.objects.select_related("child", "collected_by").order_by(
+    return Booking.objects.select_related("child", "collected_by", "session").order_by(
         "session_id", "queued_at", "id"
     )
 

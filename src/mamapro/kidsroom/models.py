@@ -7,6 +7,7 @@ shift rows under the room's lock, like the seats of a run.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -83,9 +84,18 @@ class Booking(models.Model):
 
     centre = models.ForeignKey(Centre, on_delete=models.PROTECT, related_name="+")
     room = models.ForeignKey(Room, verbose_name=_("room"), on_delete=models.PROTECT)
+    # Either one of her course's sessions, or (a counselling appointment, say) a time of its
+    # own: `starts_at`/`ends_at` are set only when there is no session.
     session = models.ForeignKey(
-        Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="+"
+        Session,
+        verbose_name=_("session"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
     )
+    starts_at = models.DateTimeField(_("from"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("until"), null=True, blank=True)
     child = models.ForeignKey(
         Child, verbose_name=_("child"), on_delete=models.CASCADE, related_name="bookings"
     )
@@ -127,6 +137,13 @@ class Booking(models.Model):
                 condition=Q(checked_out_at__isnull=True) | Q(checked_in_at__isnull=False),
                 name="checked_out_only_after_check_in",
             ),
+            models.CheckConstraint(
+                condition=(
+                    Q(session__isnull=False, starts_at__isnull=True, ends_at__isnull=True)
+                    | Q(session__isnull=True, starts_at__isnull=False, ends_at__gt=F("starts_at"))
+                ),
+                name="booking_has_a_session_or_a_time",
+            ),
         ]
         indexes = [models.Index(fields=["room", "status"])]
 
@@ -137,6 +154,15 @@ class Booking(models.Model):
 
     def __str__(self) -> str:
         return f"{self.child_id} @ {self.session_id} ({self.status})"
+
+    @property
+    def window(self) -> tuple[dt.datetime, dt.datetime]:
+        """When the child is in the room: her session's time, or the booking's own."""
+        if self.session is not None:
+            return self.session.starts_at, self.session.ends_at
+        assert self.starts_at is not None
+        assert self.ends_at is not None
+        return self.starts_at, self.ends_at
 
     @property
     def in_room(self) -> bool:

@@ -7,8 +7,10 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import pairwise
+from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from mamapro.centres.models import Room
@@ -25,7 +27,13 @@ def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 @dataclass
 class SessionRow:
-    session: Session
+    """One stretch of time in the room: a course session, or a slot of its own (a mother's
+    individual appointment, never named on the board)."""
+
+    session: Session | None
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    centre_id: int
     booked: list[Booking] = field(default_factory=list)
     waiting: int = 0
     tutors: int = 0  # the fewest on duty at any moment of the session
@@ -66,7 +74,8 @@ def day_board(
     each with its booked children (needs card and adults loaded) and the tutors on duty."""
     start, end = day_bounds(day)
     bookings = Booking.objects.filter(
-        session__starts_at__gte=start, session__starts_at__lt=end, session__cancelled=False
+        Q(session__starts_at__gte=start, session__starts_at__lt=end, session__cancelled=False)
+        | Q(session__isnull=True, starts_at__gte=start, starts_at__lt=end)
     ).exclude(status=Booking.Status.CANCELLED)
     if centre_ids is not None:
         bookings = bookings.filter(centre_id__in=centre_ids)
@@ -80,16 +89,19 @@ def day_board(
             )
         )
     )
-    rows_by_session: dict[int, SessionRow] = {}
+    rows_by_session: dict[Any, SessionRow] = {}
     for b in (
         bookings.select_related(
             "session__run__course", "session__room", "child__parent", "collected_by", "room"
         )
         .prefetch_related(Prefetch("child__adults", queryset=adults))
-        .order_by("session__starts_at", "session_id", "child__given_name", "id")
+        .annotate(begins=Coalesce("session__starts_at", "starts_at"))
+        .order_by("begins", "session_id", "child__given_name", "id")
     ):
+        begins, ends = b.window
+        key = b.session_id if b.session_id is not None else ("slot", begins, ends)
         row = rows_by_session.setdefault(
-            b.session_id, SessionRow(b.session, capacity=b.room.capacity)
+            key, SessionRow(b.session, begins, ends, b.centre_id, capacity=b.room.capacity)
         )
         if b.status == Booking.Status.BOOKED:
             row.booked.append(b)
@@ -100,18 +112,17 @@ def day_board(
         return rows
     shifts = list(
         Shift.objects.filter(
-            centre_id__in={r.session.centre_id for r in rows}, starts_at__lt=end, ends_at__gt=start
+            centre_id__in={r.centre_id for r in rows}, starts_at__lt=end, ends_at__gt=start
         )
     )
     ratios: dict[int, Ratio] = {}
     for row in rows:
-        s = row.session
-        if s.centre_id not in ratios:
-            ratios[s.centre_id] = ratio_for(s.centre_id)
-        mine = [sh for sh in shifts if sh.centre_id == s.centre_id]
-        row.tutors = _fewest_on_duty(mine, s.starts_at, s.ends_at)
+        if row.centre_id not in ratios:
+            ratios[row.centre_id] = ratio_for(row.centre_id)
+        mine = [sh for sh in shifts if sh.centre_id == row.centre_id]
+        row.tutors = _fewest_on_duty(mine, row.starts_at, row.ends_at)
         high = sum(1 for b in row.booked if b.child.support_level == HIGH)
-        row.tutors_needed = ratios[s.centre_id].tutors_needed(len(row.booked) - high, high)
+        row.tutors_needed = ratios[row.centre_id].tutors_needed(len(row.booked) - high, high)
     return rows
 
 

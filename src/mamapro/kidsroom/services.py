@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -100,6 +101,13 @@ class _Span:
         return self.starts_at <= start and end <= self.ends_at
 
 
+def overlapping(starts_at: dt.datetime, ends_at: dt.datetime) -> Q:
+    """Bookings whose time — their session's, or their own — overlaps [starts_at, ends_at)."""
+    return Q(session__starts_at__lt=ends_at, session__ends_at__gt=starts_at) | Q(
+        session__isnull=True, starts_at__lt=ends_at, ends_at__gt=starts_at
+    )
+
+
 def find_shortage(
     room: Room,
     starts_at: dt.datetime,
@@ -111,14 +119,16 @@ def find_shortage(
 ) -> Shortage | None:
     """Would the room break its capacity or ratio anywhere in [starts_at, ends_at) with the
     children of support levels `adding` there for the whole time? Counted from the rows."""
-    booked = list(
-        Booking.objects.filter(
-            room=room,
-            status=BOOKED,
-            session__starts_at__lt=ends_at,
-            session__ends_at__gt=starts_at,
-        ).values_list("session__starts_at", "session__ends_at", "child__support_level")
-    )
+    booked: list[tuple[dt.datetime, dt.datetime, str]] = []
+    for session_start, session_end, own_start, own_end, level in Booking.objects.filter(
+        overlapping(starts_at, ends_at), room=room, status=BOOKED
+    ).values_list(
+        "session__starts_at", "session__ends_at", "starts_at", "ends_at", "child__support_level"
+    ):
+        begins, ends = session_start or own_start, session_end or own_end
+        assert begins is not None
+        assert ends is not None
+        booked.append((begins, ends, level))
     shifts = Shift.objects.filter(room=room, starts_at__lt=ends_at, ends_at__gt=starts_at)
     if without_shift is not None:
         shifts = shifts.exclude(pk=without_shift)
@@ -260,6 +270,47 @@ def _book_locked(
     return booking
 
 
+def book_slot(
+    child: Child,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    *,
+    actor: User | None = None,
+    now: dt.datetime | None = None,
+) -> Booking:
+    """A place for the child at a time of its own (her mother's counselling appointment):
+    booked if places and tutors allow, otherwise refused saying what is missing."""
+    now = now or timezone.now()
+    if ends_at <= now:
+        raise Conflict(_("This session is over."))
+    room = kids_room_for(child.centre_id)
+    if room is None:
+        raise Conflict(_("This centre has no kids' room."))
+    ratio = ratio_for(child.centre_id)
+    with locked_room(room.pk) as room:
+        if Booking.objects.filter(
+            overlapping(starts_at, ends_at), child=child, status__in=(BOOKED, WAITLISTED)
+        ).exists():
+            raise Conflict(_("This child is already booked for this session."))
+        shortage = find_shortage(room, starts_at, ends_at, ratio, adding=[child.support_level])
+        locking.between_count_and_write()
+        if shortage is not None:
+            raise Conflict(shortage.message())
+        with transaction.atomic(savepoint=False):
+            booking = Booking.objects.create(
+                centre_id=child.centre_id,
+                room=room,
+                child=child,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                status=BOOKED,
+                queued_at=now,
+                created_by=actor,
+            )
+            _record(AuditEntry.Action.CREATE, booking, actor, event="booked_slot")
+    return booking
+
+
 def book_for_enrollment(enrollment: Enrollment, *, now: dt.datetime | None = None) -> list[Booking]:
     """Her seat is confirmed: book each child she asked for into every session still to come
     (or onto the room's waiting list where a place or a tutor is missing)."""
@@ -317,7 +368,7 @@ def cancel(
             booking.save(update_fields=["status", "cancelled_at"])
             _record(AuditEntry.Action.UPDATE, booking, actor, event="cancelled")
             if was_booked:
-                _promote(room, booking.session.starts_at, booking.session.ends_at, now)
+                _promote(room, *booking.window, now)
     return booking
 
 
@@ -327,6 +378,9 @@ def cancel_child_from_run(
     """She no longer needs the room for this child on this course: every session still to
     come is freed (a session under way stays as it is)."""
     now = now or timezone.now()
+    if booking.session is None:
+        cancel(booking, actor=actor, now=now)
+        return 1
     bookings = list(
         Booking.objects.filter(
             child_id=booking.child_id,
@@ -363,7 +417,7 @@ def _cancel_many(
             booking.save(update_fields=["status", "cancelled_at"])
             _record(AuditEntry.Action.UPDATE, booking, actor, event="cancelled", reason=reason)
             if was_booked:
-                _promote(room, booking.session.starts_at, booking.session.ends_at, now)
+                _promote(room, *booking.window, now)
     return len(bookings)
 
 
@@ -389,8 +443,7 @@ def _promote(room: Room, starts_at: dt.datetime, ends_at: dt.datetime, now: dt.d
         if (
             find_shortage(
                 room,
-                booking.session.starts_at,
-                booking.session.ends_at,
+                *booking.window,
                 ratio,
                 adding=[booking.child.support_level],
             )
@@ -428,14 +481,19 @@ def set_rules(
             audit.record(AuditEntry.Action.UPDATE, rules, fields=["ratio"], actor=actor)
         return rules
     with locked_room(room.pk) as room:
-        upcoming = Session.objects.filter(
-            pk__in=Booking.objects.filter(room=room, status=BOOKED).values("session_id"),
-            ends_at__gt=now,
-        ).order_by("starts_at")
-        for session in upcoming:
-            shortage = find_shortage(room, session.starts_at, session.ends_at, ratio)
+        # Every time children are booked from now on: their sessions and their own slots.
+        windows = sorted(
+            {
+                booking.window
+                for booking in Booking.objects.filter(
+                    overlapping(now, now + dt.timedelta(days=3660)), room=room, status=BOOKED
+                ).select_related("session")
+            }
+        )
+        for window_start, window_end in windows:
+            shortage = find_shortage(room, window_start, window_end, ratio)
             if shortage is not None:
-                when = timezone.localtime(session.starts_at).strftime("%d.%m")
+                when = timezone.localtime(window_start).strftime("%d.%m")
                 raise ValidationError(
                     {
                         "children_per_tutor": _(
@@ -517,13 +575,13 @@ def remove_shift(shift: Shift, *, actor: User | None = None) -> None:
 # --- Check-in and check-out -----------------------------------------------------------------
 
 
-def _booking_for(session: Session, child: Child) -> Booking:
-    booking = (
-        Booking.objects.select_for_update(of=("self",))
-        .select_related("session", "collected_by")
-        .filter(session=session, child=child)
-        .first()
-    )
+def _booking_for(session: Session | None, child: Child, booking_id: int | None) -> Booking:
+    """Her booking for the session, or the booking itself (a slot of its own), locked."""
+    qs = Booking.objects.select_for_update(of=("self",)).select_related("session", "collected_by")
+    if booking_id is not None:
+        booking = qs.filter(pk=booking_id, child=child).first()
+    else:
+        booking = qs.filter(session=session, child=child).first()
     if booking is None or booking.status == CANCELLED:
         raise Conflict(_("This child is not booked for this session."))
     if booking.status == WAITLISTED:
@@ -572,10 +630,11 @@ def _raise_alert(
 
 
 def check_in(
-    session: Session,
+    session: Session | None,
     child: Child,
     *,
     brought_by: str,
+    booking_id: int | None = None,
     actor: User | None = None,
     now: dt.datetime | None = None,
 ) -> Booking:
@@ -585,18 +644,19 @@ def check_in(
     brought_by = " ".join((brought_by or "").split())
     if not brought_by:
         raise ValidationError({"adult_name": _("Write who brought the child.")})
-    if child.centre_id != session.centre_id:
+    if session is not None and child.centre_id != session.centre_id:
         raise ValidationError({"child": _("This child is registered at another centre.")})
     with transaction.atomic():
-        booking = _booking_for(session, child)
+        booking = _booking_for(session, child, booking_id)
         if booking.checked_in_at is not None:
             raise Conflict(
                 _("This child was already checked in at %(time)s.")
                 % {"time": _hhmm(booking.checked_in_at)}
             )
-        if now < session.starts_at - CHECK_IN_OPENS:
+        starts_at, ends_at = booking.window
+        if now < starts_at - CHECK_IN_OPENS:
             raise Conflict(_("Check-in opens an hour before the session starts."))
-        if now >= session.ends_at:
+        if now >= ends_at:
             raise Conflict(_("This session is over."))
         booking.checked_in_at = now
         booking.brought_by = brought_by[:160]
@@ -629,18 +689,19 @@ class RestrictedAdult(Refused):
 
 
 def check_out(
-    session: Session,
+    session: Session | None,
     child: Child,
     *,
     adult: ChildAdult | None = None,
     adult_name: str = "",
+    booking_id: int | None = None,
     actor: User | None = None,
     now: dt.datetime | None = None,
 ) -> Booking:
     """Hand the child to an adult on her list. A restricted adult — chosen, or named — is
     refused (RestrictedAdult) and an alert is written, and kept, whatever the caller does."""
     now = now or timezone.now()
-    if child.centre_id != session.centre_id:
+    if session is not None and child.centre_id != session.centre_id:
         raise ValidationError({"child": _("This child is registered at another centre.")})
     if adult is None:
         adult = _matching_adult(child, adult_name)
@@ -658,13 +719,19 @@ def check_out(
     if not adult.authorised:
         # The alert is its own transaction: it must survive the refusal.
         with transaction.atomic():
-            booking = Booking.objects.filter(session=session, child=child).first()
+            found = Booking.objects.filter(child=child)
+            found = (
+                found.filter(pk=booking_id)
+                if booking_id is not None
+                else found.filter(session=session)
+            )
+            booking = found.first()
             alert = _raise_alert(
                 Alert.Kind.CHECK_OUT_BLOCKED, child, adult, adult_name or adult.name, booking, actor
             )
         raise RestrictedAdult(adult, alert)
     with transaction.atomic():
-        booking = _booking_for(session, child)
+        booking = _booking_for(session, child, booking_id)
         if booking.checked_in_at is None:
             raise Conflict(_("This child has not been checked in, so she cannot be checked out."))
         if booking.checked_out_at is not None:

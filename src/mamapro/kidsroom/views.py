@@ -51,8 +51,15 @@ def _day(request: HttpRequest) -> dt.date:
     return parse_date(request.GET.get("day") or "") or timezone.localdate()
 
 
+def _back_to_plan(booking: Booking) -> HttpResponseRedirect:
+    """The session's bookings page, or the board for a slot of its own."""
+    if booking.session_id is None:
+        return _back_to_board(booking)
+    return HttpResponseRedirect(reverse("kidsroom:session_bookings", args=[booking.session_id]))
+
+
 def _back_to_board(booking: Booking) -> HttpResponseRedirect:
-    day = timezone.localtime(booking.session.starts_at).date()
+    day = timezone.localtime(booking.window[0]).date()
     return HttpResponseRedirect(
         f"{reverse('kidsroom:board')}?day={day.isoformat()}#child-{booking.pk}"
     )
@@ -148,7 +155,11 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
         brought_by = adult.name if adult else ""
     try:
         done = kids.check_in(
-            booking.session, booking.child, brought_by=brought_by, actor=perms.acting_user(request)
+            booking.session,
+            booking.child,
+            brought_by=brought_by,
+            booking_id=booking.pk,
+            actor=perms.acting_user(request),
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -196,6 +207,7 @@ def check_out(request: HttpRequest, pk: int) -> HttpResponse:
             booking.child,
             adult=adult,
             adult_name=name,
+            booking_id=booking.pk,
             actor=perms.acting_user(request),
         )
     except kids.RestrictedAdult as blocked:
@@ -324,7 +336,7 @@ def cancel_booking(request: HttpRequest, pk: int) -> HttpResponse:
             )
             % {"child": booking.child, "n": n},
         )
-        return HttpResponseRedirect(reverse("kidsroom:session_bookings", args=[booking.session_id]))
+        return _back_to_plan(booking)
     try:
         kids.cancel(booking, actor=perms.acting_user(request))
     except DomainError as exc:
@@ -333,7 +345,7 @@ def cancel_booking(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(
             request, _("%(child)s no longer comes to this session.") % {"child": booking.child}
         )
-    return HttpResponseRedirect(reverse("kidsroom:session_bookings", args=[booking.session_id]))
+    return _back_to_plan(booking)
 
 
 class ShiftForm(forms.Form):

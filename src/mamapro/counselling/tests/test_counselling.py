@@ -208,3 +208,77 @@ def test_without_the_lock_she_is_double_booked(personas, make_women, monkeypatch
     errors = _race(personas["psychologist"], make_women(RACERS), monkeypatch)
     assert not errors, errors
     assert Appointment.objects.count() > 1
+
+
+@pytest.mark.django_db
+class TestKidsRoomForTheSlot:
+    @pytest.fixture
+    def kids_room(self, almaty):
+        return Room.objects.create(
+            centre=almaty, name="Балалар бөлмесі", kind=Room.Kind.KIDS_ROOM, capacity=6
+        )
+
+    def test_her_son_is_cared_for_while_she_is_with_the_psychologist(
+        self, client, personas, child, kids_room
+    ) -> None:
+        from mamapro.kidsroom import services as kidsroom
+        from mamapro.kidsroom.models import Booking
+
+        now = timezone.now()
+        start = now + dt.timedelta(minutes=20)
+        kidsroom.add_shift(
+            kids_room, personas["tutor"], now - dt.timedelta(hours=1), now + dt.timedelta(hours=3)
+        )
+        appointment = services.book(
+            personas["psychologist"],
+            child.parent,
+            start,
+            start + dt.timedelta(hours=1),
+            kids_room_children=[child],
+        )
+        booking = appointment.kids_room_bookings.get()
+        assert (booking.session, booking.starts_at, booking.status) == (None, start, "booked")
+        # On the tutor's board: a neutral "individual appointment", never "counselling".
+        client.force_login(personas["tutor"])
+        board = client.get(reverse("kidsroom:board")).content.decode()
+        assert "Individual appointment" in board
+        assert "ounsel" not in board
+        assert "Әлихан" in board
+        response = client.post(
+            reverse("kidsroom:check_in", args=[booking.pk]), {"brought_by_name": "Әсел Қасымова"}
+        )
+        assert response.status_code == 302
+        assert Booking.objects.get(pk=booking.pk).checked_in_at is not None
+        mother = child.adults.get(relation="mother")
+        client.post(reverse("kidsroom:check_out", args=[booking.pk]), {"collected_by": mother.pk})
+        assert Booking.objects.get(pk=booking.pk).collected_by == mother
+
+    def test_a_full_kids_room_refuses_the_whole_booking(self, personas, child, kids_room) -> None:
+        with pytest.raises(Conflict, match="One more tutor is needed"):
+            services.book(
+                personas["psychologist"],
+                child.parent,
+                TOMORROW,
+                TOMORROW + dt.timedelta(hours=1),
+                kids_room_children=[child],
+            )
+        assert not Appointment.objects.exists()
+
+    def test_cancelling_gives_the_place_back(self, personas, child, kids_room) -> None:
+        from mamapro.kidsroom import services as kidsroom
+
+        kidsroom.add_shift(
+            kids_room,
+            personas["tutor"],
+            TOMORROW - dt.timedelta(hours=1),
+            TOMORROW + dt.timedelta(hours=3),
+        )
+        appointment = services.book(
+            personas["psychologist"],
+            child.parent,
+            TOMORROW,
+            TOMORROW + dt.timedelta(hours=1),
+            kids_room_children=[child],
+        )
+        services.set_status(appointment, "cancelled")
+        assert appointment.kids_room_bookings.get().status == "cancelled"
