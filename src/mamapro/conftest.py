@@ -104,6 +104,42 @@ def log_in_with_browser(page: Any, base: str, user: Any, password: str) -> None:
     expect(page).to_have_url(f"{base}/staff/")
 
 
+def race(
+    action: Callable[[Any], Any], items: list[Any], refused: type[BaseException]
+) -> tuple[int, list[BaseException]]:
+    """Run `action(item)` for every item at once, each on its own thread and database
+    connection, released together by a barrier. Returns how many raised `refused` (an
+    expected refusal) and every other exception."""
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(len(items))
+    lock = threading.Lock()
+    count = 0
+    errors: list[BaseException] = []
+
+    def work(item: Any) -> None:
+        nonlocal count
+        try:
+            barrier.wait(timeout=20)
+            action(item)
+        except refused:
+            with lock:
+                count += 1
+        except BaseException as exc:  # collected, asserted on by the caller
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(item,)) for item in items]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return count, errors
+
+
 # Builders: plain functions, so that a module-wide world (the permission table) can use them
 # outside function-scoped fixtures.
 def build_almaty() -> Centre:

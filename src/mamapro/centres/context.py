@@ -18,3 +18,13 @@ def current_centre_id(request: HttpRequest) -> int | None:
     if member_of is not None and raw not in member_of:
         return None
     return int(raw)
+
+
+def working_centres(request: HttpRequest, capability: str) -> list[int] | None:
+    """Where she works with `capability`, narrowed to the centre chosen in the switcher
+    (None: every centre)."""
+    ids = principal(request.user).centre_ids_for(capability)
+    chosen = current_centre_id(request)
+    if chosen is not None and (ids is None or chosen in ids):
+        return [chosen]
+    return None if ids is None else sorted(ids)

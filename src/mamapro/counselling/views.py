@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from mamapro.centres.context import current_centre_id
+from mamapro.centres.context import working_centres
 from mamapro.centres.models import Room
 from mamapro.core import audit
 from mamapro.core import permissions as perms
@@ -31,14 +31,6 @@ from mamapro.core.models import User
 from mamapro.counselling import access, services
 from mamapro.counselling.models import Appointment
 from mamapro.people.models import Participant
-
-
-def _centres(request: HttpRequest, capability: str) -> list[int] | None:
-    ids = perms.principal(request.user).centre_ids_for(capability)
-    chosen = current_centre_id(request)
-    if chosen is not None and (ids is None or chosen in ids):
-        return [chosen]
-    return None if ids is None else sorted(ids)
 
 
 def _leads(request: HttpRequest) -> set[int]:
@@ -63,7 +55,7 @@ def schedule(request: HttpRequest) -> HttpResponse:
     qs = Appointment.objects.filter(starts_at__gte=start, starts_at__lt=end).exclude(
         status=Appointment.Status.CANCELLED
     )
-    centres = _centres(request, perms.COUNSELLING_SCHEDULE)
+    centres = working_centres(request, perms.COUNSELLING_SCHEDULE)
     if centres is not None:
         qs = qs.filter(centre_id__in=centres)
     leads = _leads(request)

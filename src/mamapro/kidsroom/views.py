@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from mamapro.centres.context import current_centre_id
+from mamapro.centres.context import working_centres
 from mamapro.centres.models import Centre, Membership
 from mamapro.centres.notices import Notice
 from mamapro.core import audit
@@ -36,15 +36,6 @@ from mamapro.people.models import Child, ChildAdult
 from mamapro.people.panels import Panel
 from mamapro.people.visibility import CHILD_NEEDS_FIELDS, child_access
 from mamapro.programs.models import Enrollment, Session
-
-
-def _centres(request: HttpRequest, capability: str) -> list[int] | None:
-    """Where she works with `capability`, narrowed to the centre chosen in the switcher."""
-    ids = perms.principal(request.user).centre_ids_for(capability)
-    chosen = current_centre_id(request)
-    if chosen is not None and (ids is None or chosen in ids):
-        return [chosen]
-    return None if ids is None else sorted(ids)
 
 
 def _day(request: HttpRequest) -> dt.date:
@@ -66,7 +57,7 @@ def _back_to_board(booking: Booking) -> HttpResponseRedirect:
 
 
 def _alerts_open(request: HttpRequest) -> int:
-    centres = _centres(request, perms.KIDSROOM_ALERTS)
+    centres = working_centres(request, perms.KIDSROOM_ALERTS)
     if not perms.principal(request.user).can(perms.KIDSROOM_ALERTS):
         return 0
     qs = Alert.objects.filter(acknowledged_at__isnull=True)
@@ -97,7 +88,7 @@ def alerts_notice(request: HttpRequest) -> Notice | None:
 def board(request: HttpRequest) -> HttpResponse:
     """Each session of the day with its children: needs card, check-in, check-out."""
     day = _day(request)
-    centres = _centres(request, perms.KIDSROOM_VIEW)
+    centres = working_centres(request, perms.KIDSROOM_VIEW)
     # Only adults who may collect the child are offered; the restricted ones are never a choice.
     adults = ChildAdult.objects.filter(authorised=True)
     rows = queries.day_board(centres, day, adults=adults)
@@ -373,7 +364,7 @@ class ShiftForm(forms.Form):
 @perms.rule(perms.KIDSROOM_BOOK)
 def shifts(request: HttpRequest) -> HttpResponse:
     day = _day(request)
-    centres = _centres(request, perms.KIDSROOM_BOOK)
+    centres = working_centres(request, perms.KIDSROOM_BOOK)
     rooms = list(queries.kids_rooms(centres).select_related("centre"))
     form = ShiftForm(request.POST or None, centres=centres)
     if request.method == "POST" and form.is_valid():
@@ -475,7 +466,7 @@ def shift_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @perms.rule(perms.KIDSROOM_ALERTS)
 def alerts(request: HttpRequest) -> HttpResponse:
-    centres = _centres(request, perms.KIDSROOM_ALERTS)
+    centres = working_centres(request, perms.KIDSROOM_ALERTS)
     qs = Alert.objects.select_related(
         "child__parent", "adult", "raised_by", "acknowledged_by", "booking__session__run__course"
     )
@@ -544,7 +535,7 @@ def incident_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @perms.rule(perms.INCIDENT_VIEW)
 def incidents(request: HttpRequest) -> HttpResponse:
-    centres = _centres(request, perms.INCIDENT_VIEW)
+    centres = working_centres(request, perms.INCIDENT_VIEW)
     qs = Incident.objects.select_related("child__parent", "reported_by")
     if centres is not None:
         qs = qs.filter(centre_id__in=centres)
@@ -571,7 +562,7 @@ def report(request: HttpRequest) -> HttpResponse:
     """Occupancy against capacity and tutors per session, attendance, and the snack order."""
     day = _day(request)
     rows = queries.day_board(
-        _centres(request, perms.KIDSROOM_REPORT), day, adults=ChildAdult.objects.none()
+        working_centres(request, perms.KIDSROOM_REPORT), day, adults=ChildAdult.objects.none()
     )
     children, diets, allergies = queries.diet_counts(rows)
     return render(

@@ -4,7 +4,6 @@ that a slot is taken, every read audited, no double booking under concurrency.""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import time
 
 import pytest
@@ -14,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mamapro.centres.models import Membership, Room
-from mamapro.conftest import build_user
+from mamapro.conftest import build_user, race
 from mamapro.core.errors import Conflict
 from mamapro.core.models import AuditEntry
 from mamapro.core.permissions import Role
@@ -171,25 +170,10 @@ RACERS = 6
 
 def _race(psychologist, women, monkeypatch) -> list[BaseException]:
     monkeypatch.setattr(services, "between_count_and_write", lambda: time.sleep(0.05))
-    barrier = threading.Barrier(len(women))
-    errors: list[BaseException] = []
-
-    def work(woman) -> None:
-        try:
-            barrier.wait(timeout=20)
-            services.book(psychologist, woman, TOMORROW, TOMORROW + dt.timedelta(hours=1))
-        except Conflict:
-            pass
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(w,)) for w in women]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    start, end = TOMORROW, TOMORROW + dt.timedelta(hours=1)
+    _refused, errors = race(
+        lambda woman: services.book(psychologist, woman, start, end), women, Conflict
+    )
     return errors
 
 

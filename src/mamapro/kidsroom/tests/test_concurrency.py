@@ -4,12 +4,11 @@ both)."""
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
-from django.db import connection
 
+from mamapro.conftest import race
 from mamapro.core.errors import Conflict
 from mamapro.kidsroom import locking
 from mamapro.kidsroom import services as kids
@@ -19,30 +18,7 @@ RACERS = 9
 
 
 def _race(session, children, *, waitlist: bool = False) -> tuple[int, list[BaseException]]:
-    barrier = threading.Barrier(len(children))
-    refused = 0
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def work(child) -> None:
-        nonlocal refused
-        try:
-            barrier.wait(timeout=20)
-            kids.book(session, child, waitlist=waitlist)
-        except Conflict:
-            with lock:
-                refused += 1
-        except BaseException as exc:  # collected and asserted on below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(c,)) for c in children]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return refused, errors
+    return race(lambda child: kids.book(session, child, waitlist=waitlist), children, Conflict)
 
 
 @pytest.fixture(autouse=True)
