@@ -138,3 +138,21 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("password", "problem"),
+    [
+        ("short1", "too short"),
+        ("password123", "too common"),
+        ("4815162342", "entirely numeric"),
+        ("coordinator2026", "too similar"),
+    ],
+)
+def test_weak_passwords_are_refused(personas, password: str, problem: str) -> None:
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as caught:
+        validate_password(password, personas["coordinator"])
+    assert problem in " ".join(caught.value.messages)
