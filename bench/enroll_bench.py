@@ -17,6 +17,7 @@ This is a benchmark, not a test: it never runs in `./mamapro test`.
 from __future__ import annotations
 
 import argparse
+import base64
 import http.client
 import json
 import os
@@ -59,6 +60,8 @@ def _env(db: str, var_dir: Path) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="mamapro.settings",
         MAMAPRO_VAR_DIR=str(var_dir),
         SECRET_KEY=secrets.token_urlsafe(50),
+        # A throwaway data key: the bench's women have no sensitive fields worth keeping.
+        DATA_KEYS=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         DEBUG="false",
         LOG_LEVEL="WARNING",
     )
