@@ -116,3 +116,14 @@ def test_the_browser_refuses_injected_inline_script(chromium: Any, live_server: 
     assert page.evaluate("window.injected") is None
     assert any("Content Security Policy" in text for text in refused), refused
     page.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_api_docs_work_under_the_content_security_policy(
+    browser_page: Page, live_server: Any
+) -> None:
+    """The browsable API docs load from our own static files and break no policy."""
+    from playwright.sync_api import expect
+
+    browser_page.goto(f"{live_server.url}/api/v1/docs")
+    expect(browser_page.locator(".swagger-ui .title")).to_contain_text("Mama Pro Centre API")
