@@ -23,7 +23,7 @@ def _queries(client, url: str) -> int:
     return len(ctx.captured_queries)
 
 
-def _same_for_one_and_three(client, url: str, add: Callable[[], None]) -> None:
+def _same_for_one_and_three(client, url: str, add: Callable[[], object]) -> None:
     add()
     one = _queries(client, url)
     add()
