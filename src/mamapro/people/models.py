@@ -128,6 +128,9 @@ class Participant(models.Model):
     safe_contact_note = EncryptedTextField(_("safe-contact note"), blank=True)
 
     search_key = models.TextField(editable=False, db_index=True, default="")
+    # What roles outside the care team may search by: her roster alias if she chose one, else
+    # her names — never her phone.
+    roster_key = models.TextField(editable=False, default="")
     # Set when her data was erased (people/subject_rights.py): only aggregates remain.
     erased_at = models.DateTimeField(_("erased"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("registered"), default=timezone.now, editable=False)
@@ -161,6 +164,11 @@ class Participant(models.Model):
             self.latin_name,
             self.alias,
             self.phone,
+        )
+        self.roster_key = " " + (
+            search_key(self.alias)
+            if self.alias
+            else search_key(self.family_name, self.given_name, self.patronymic, self.latin_name)
         )
         self.iin_digest = blind_index(self.iin, "iin") if self.iin else None
         super().save(*args, **kwargs)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
 from mamapro.core import permissions as perms
 from mamapro.core.models import User
@@ -21,7 +21,9 @@ def search_participants(
     """Participants the user may see, matching every word of `query` in any name or phone.
 
     Matching uses the folded search key (see core.text), so it is case-insensitive for Kazakh
-    and Russian letters identically on SQLite and PostgreSQL.
+    and Russian letters identically on SQLite and PostgreSQL. Outside the care team a woman
+    is found only as rosters show her (her alias, if she chose one) and never by her phone:
+    a trainer cannot confirm who a survivor really is by typing her name.
     """
     qs = perms.scope(
         Participant.objects.select_related("centre"),
@@ -37,8 +39,21 @@ def search_participants(
         words = [compact]
     else:
         words = fold(query).split()[:6]
+    me = perms.principal(user)
+    care = me.centre_ids_for(perms.PARTICIPANT_VIEW_SENSITIVE)
+    in_care = Q() if care is None else Q(centre_id__in=care)
+    by_phone = compact.isdigit()
+    if by_phone:
+        # Only roles that see her phone may find her by it.
+        contact = me.centre_ids_for(perms.PARTICIPANT_VIEW_CONTACT)
+        qs = qs if contact is None else qs.filter(centre_id__in=contact)
     for word in words:
-        qs = qs.filter(search_key__contains=word)
+        if care is None or by_phone:
+            qs = qs.filter(search_key__contains=word)
+        else:
+            qs = qs.filter(
+                (in_care & Q(search_key__contains=word)) | (~in_care & Q(roster_key__contains=word))
+            )
     qs = qs.annotate(children_count=Count("children"))
     if words:
         # Any part of a name matches; names that start with the first word come first.

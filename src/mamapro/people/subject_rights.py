@@ -206,6 +206,7 @@ def erase(participant: Participant, *, actor: User | None = None) -> Participant
         discreet=False,
         safe_contact_note="",
         search_key=f" {ERASED_NAME} {pk}",
+        roster_key=f" {ERASED_NAME}",
         erased_at=now,
     )
     Circumstance.objects.filter(participant_id=pk).update(note="")

@@ -47,3 +47,23 @@ def test_rosters_show_her_alias_to_everyone_but_the_care_team(
         "/api/v1/enrollments", {"run": taught.pk}, headers=token_for(personas["coordinator"])
     ).json()
     assert real in listed["items"][0]["participant_name"]
+
+
+def test_outside_the_care_team_she_is_found_only_by_her_alias(
+    client, personas, survivor, token_for
+) -> None:
+    people.update_participant(survivor, data={"alias": "Айжан"})
+
+    def found(persona: str, query: str) -> list[int]:
+        response = client.get(
+            "/api/v1/participants", {"search": query}, headers=token_for(personas[persona])
+        )
+        return [p["id"] for p in response.json()["items"]]
+
+    assert found("trainer", "Айжан") == [survivor.pk]
+    assert found("trainer", "қасымова") == []  # her real name confirms nothing
+    assert found("trainer", "8 701 555 01") == []  # nor does her phone
+    assert found("manager", "8 701 555 01") == [survivor.pk]  # the manager calls her
+    assert found("manager", "қасымова") == []
+    assert found("coordinator", "қасымова") == [survivor.pk]
+    assert found("coordinator", "Айжан") == [survivor.pk]
