@@ -79,15 +79,16 @@ def _second_factor_done(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def totp_code(user: Any) -> str:
     """The current code of the user's authenticator (a confirmed device is made if needed)."""
-    from django_otp.oath import totp
     from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from mamapro.core.two_factor import current_code
 
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
     device.last_t = -1  # a test may log in twice within one 30-second step
     device.save(update_fields=["last_t"])
-    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
+    return current_code(device)
 
 
 def log_in_with_browser(page: Any, base: str, user: Any, password: str) -> None:
@@ -105,7 +106,9 @@ def log_in_with_browser(page: Any, base: str, user: Any, password: str) -> None:
 
 
 def race(
-    action: Callable[[Any], Any], items: list[Any], refused: type[BaseException]
+    action: Callable[[Any], Any],
+    items: list[Any],
+    refused: type[BaseException] | tuple[type[BaseException], ...] = (),
 ) -> tuple[int, list[BaseException]]:
     """Run `action(item)` for every item at once, each on its own thread and database
     connection, released together by a barrier. Returns how many raised `refused` (an

@@ -24,8 +24,6 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
-from mamapro.conf import check_keys, local_keys, new_key, write_local_keys  # noqa: F401
-
 PREFIX = "enc:"
 
 

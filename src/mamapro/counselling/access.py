@@ -10,12 +10,19 @@ from mamapro.core.models import User
 from mamapro.counselling.models import Appointment, Note
 
 
-def is_clinical_lead(user: User | AnonymousUser, centre_id: int) -> bool:
+def lead_centres(user: User | AnonymousUser) -> set[int]:
+    """Centres where the user is a clinical lead (one query)."""
     if not user.is_authenticated:
-        return False
-    return Membership.objects.filter(
-        user_id=user.pk, centre_id=centre_id, role=perms.Role.PSYCHOLOGIST, clinical_lead=True
-    ).exists()
+        return set()
+    return set(
+        Membership.objects.filter(
+            user_id=user.pk, role=perms.Role.PSYCHOLOGIST, clinical_lead=True
+        ).values_list("centre_id", flat=True)
+    )
+
+
+def is_clinical_lead(user: User | AnonymousUser, centre_id: int) -> bool:
+    return centre_id in lead_centres(user)
 
 
 def sees_client(

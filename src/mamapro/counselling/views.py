@@ -33,19 +33,6 @@ from mamapro.counselling.models import Appointment
 from mamapro.people.models import Participant
 
 
-def _leads(request: HttpRequest) -> set[int]:
-    """Centres where the user is a clinical lead (one query)."""
-    if not request.user.is_authenticated:
-        return set()
-    from mamapro.centres.models import Membership
-
-    return set(
-        Membership.objects.filter(
-            user_id=request.user.pk, role=perms.Role.PSYCHOLOGIST, clinical_lead=True
-        ).values_list("centre_id", flat=True)
-    )
-
-
 @perms.rule(perms.COUNSELLING_SCHEDULE)
 def schedule(request: HttpRequest) -> HttpResponse:
     """Seven days from `?from=`: each slot with its time, room and psychologist."""
@@ -58,7 +45,7 @@ def schedule(request: HttpRequest) -> HttpResponse:
     centres = working_centres(request, perms.COUNSELLING_SCHEDULE)
     if centres is not None:
         qs = qs.filter(centre_id__in=centres)
-    leads = _leads(request)
+    leads = access.lead_centres(request.user)
     rows = []
     shown = []
     for a in qs.select_related("psychologist", "room", "participant"):

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection
 
-from mamapro.conf import write_local_keys
+from mamapro.conf import new_key, write_local_keys
 from mamapro.core import crypto
 from mamapro.people import services
 from mamapro.people.models import Child, ChildAdult, Participant
@@ -96,7 +96,7 @@ def test_rotate_key_for_the_local_demo(child, tmp_path, monkeypatch) -> None:
 
 def test_rotate_key_with_keys_from_the_environment(child, monkeypatch) -> None:
     old = list(settings.DATA_KEYS)
-    fresh = crypto.new_key()
+    fresh = new_key()
     monkeypatch.setattr(settings, "DATA_KEYS_FROM_ENV", True)
     monkeypatch.setattr(settings, "DATA_KEYS", [fresh, *old])
     call_command("rotate_key")

@@ -9,6 +9,7 @@ import time
 import pytest
 from django.db import connection
 
+from mamapro.conftest import race
 from mamapro.programs import locking
 from mamapro.programs.models import Enrollment
 from mamapro.programs.services import enrollment as seats
@@ -18,23 +19,7 @@ SEATS = 4
 
 
 def _race(run, women, seat_type: str) -> list[BaseException]:
-    barrier = threading.Barrier(len(women))
-    errors: list[BaseException] = []
-
-    def work(woman) -> None:
-        try:
-            barrier.wait(timeout=20)
-            seats.enroll(run, woman, seat_type)
-        except BaseException as exc:  # collected and asserted on below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(w,)) for w in women]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    _refused, errors = race(lambda woman: seats.enroll(run, woman, seat_type), women)
     return errors
 
 
