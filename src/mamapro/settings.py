@@ -46,6 +46,11 @@ def _sqlite_options() -> dict[str, Any]:
     }
 
 
+def _sqlite_test_name() -> str:
+    # MAMAPRO_TEST_SQLITE lets two checkouts (or two people) run the suite side by side.
+    return env_str("MAMAPRO_TEST_SQLITE") or str(VAR_DIR / "test_mamapro.sqlite3")
+
+
 def _database() -> dict[str, Any]:
     if DATABASE_URL is None:
         VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -54,7 +59,7 @@ def _database() -> dict[str, Any]:
             "NAME": str(VAR_DIR / "mamapro.sqlite3"),
             "OPTIONS": _sqlite_options(),
             # A file, not memory: concurrency tests need real parallel connections.
-            "TEST": {"NAME": str(VAR_DIR / "test_mamapro.sqlite3")},
+            "TEST": {"NAME": _sqlite_test_name()},
         }
     try:
         config: dict[str, Any] = dict(dj_database_url.parse(DATABASE_URL, conn_max_age=60))
@@ -67,7 +72,7 @@ def _database() -> dict[str, Any]:
     if engine == "django.db.backends.sqlite3":
         config["OPTIONS"] = _sqlite_options()
         config["CONN_MAX_AGE"] = 0
-        config["TEST"] = {"NAME": str(VAR_DIR / "test_mamapro.sqlite3")}
+        config["TEST"] = {"NAME": _sqlite_test_name()}
     elif engine == "django.db.backends.postgresql":
         config["CONN_HEALTH_CHECKS"] = True
     else:
