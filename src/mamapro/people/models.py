@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from mamapro.centres.models import Centre
 from mamapro.core.crypto import EncryptedTextField, blind_index
 from mamapro.core.regions import Region
-from mamapro.core.text import search_key
+from mamapro.core.text import clean_name, search_key
 from mamapro.people.validators import iin_birth_date, normalise_phone, validate_iin
 
 
@@ -32,6 +32,22 @@ class ContactChannel(models.TextChoices):
     WHATSAPP = "whatsapp", _("WhatsApp")
     TELEGRAM = "telegram", _("Telegram")
     EMAIL = "email", _("Email")
+
+
+def _clean_names(obj: models.Model, names: tuple[str, ...]) -> dict[str, list[str]]:
+    """NFC, single spaces, and no bidi control or invisible character in any name
+    (core/text.py: a name that displays as another spoofs rosters and certificates)."""
+    errors: dict[str, list[str]] = {}
+    for name in names:
+        field = obj._meta.get_field(name)
+        assert isinstance(field, models.Field)
+        try:
+            value = clean_name(getattr(obj, name), field.verbose_name)
+        except ValidationError as exc:
+            errors[name] = exc.messages
+        else:
+            setattr(obj, name, value)
+    return errors
 
 
 def _labels(choices: type[models.TextChoices], values: list[str]) -> list[str]:
@@ -192,9 +208,9 @@ class Participant(models.Model):
             raise ValidationError(errors)
 
     def _normalise(self) -> dict[str, list[str]]:
-        errors: dict[str, list[str]] = {}
-        for name in ("given_name", "family_name", "patronymic", "latin_name"):
-            setattr(self, name, " ".join((getattr(self, name) or "").split()))
+        errors = _clean_names(
+            self, ("given_name", "family_name", "patronymic", "latin_name", "alias")
+        )
         if self.phone:
             try:
                 self.phone = normalise_phone(self.phone)
@@ -403,6 +419,15 @@ class Child(models.Model):
     def __str__(self) -> str:
         return " ".join(p for p in (self.given_name, self.family_name) if p)
 
+    def clean_fields(self, exclude: Any = None) -> None:
+        errors = _clean_names(self, ("given_name", "family_name"))
+        try:
+            super().clean_fields(exclude=set(exclude or ()) | set(errors))
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+        if errors:
+            raise ValidationError(errors)
+
     def support_needs_labels(self) -> list[str]:
         return _labels(self.Need, self.support_needs)
 
@@ -463,8 +488,7 @@ class ChildAdult(models.Model):
         return self.name
 
     def clean_fields(self, exclude: Any = None) -> None:
-        self.name = " ".join((self.name or "").split())
-        errors: dict[str, list[str]] = {}
+        errors = _clean_names(self, ("name",))
         if self.phone:
             try:
                 self.phone = normalise_phone(self.phone)

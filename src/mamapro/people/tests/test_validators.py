@@ -2,11 +2,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
 
+from mamapro.centres.models import Centre
 from mamapro.core.text import fold
+from mamapro.people import services
+from mamapro.people.models import Child, ChildAdult, Participant
 from mamapro.people.validators import iin_birth_date, iin_check_digit, normalise_phone, validate_iin
 
 
@@ -112,3 +116,108 @@ def test_future_birth_date_is_refused() -> None:
 )
 def test_fold_matches_kazakh_and_russian_in_any_case(a: str, b: str) -> None:
     assert fold(a) == fold(b)
+
+
+# --- Hidden characters in names (issue 9 finding 15) ----------------------------------------
+
+RLO = "\u202e"  # right-to-left override: "Айгүл\u202eавонапсО" displays as "Айгүл Оспанова"
+ZWSP = "\u200b"
+
+
+@pytest.mark.parametrize(
+    ("field", "label"),
+    [
+        ("given_name", "Given name"),
+        ("family_name", "Family name"),
+        ("patronymic", "Patronymic"),
+        ("latin_name", "Name in Latin script"),
+        ("alias", "Name on rosters"),
+    ],
+)
+@pytest.mark.parametrize("char", [RLO, ZWSP, "\ufeff", "\x07"])
+def test_participant_names_refuse_hidden_characters(
+    almaty: Centre, field: str, label: str, char: str
+) -> None:
+    data = {"given_name": "Айгүл", "family_name": "Оспанова", "phone": "+77015559001"}
+    data[field] = f"Ай{char}гүл"
+    with pytest.raises(ValidationError) as caught:
+        services.create_participant(centre=almaty, data=data)
+    messages = caught.value.message_dict[field]
+    assert messages[0].startswith(f"{label} contains a hidden or control character"), messages
+    assert f"U+{ord(char):04X}" in messages[0]
+    assert not Participant.objects.filter(phone="+77015559001").exists()
+
+
+def test_participant_edit_refuses_hidden_characters_and_keeps_her_name(
+    make_participant: Any,
+) -> None:
+    woman = make_participant(alias="Гүлнар")
+    with pytest.raises(ValidationError) as caught:
+        services.update_participant(woman, data={"alias": f"Гүл{RLO}ранүГ"})
+    assert list(caught.value.message_dict) == ["alias"]
+    assert Participant.objects.get(pk=woman.pk).alias == "Гүлнар"
+
+
+def test_participant_names_are_stored_nfc(almaty: Centre) -> None:
+    woman = services.create_participant(
+        centre=almaty,
+        data={"given_name": "Маи\u0306я", "family_name": "A\u0308bdi", "phone": "+77015559002"},
+    )
+    stored = Participant.objects.get(pk=woman.pk)
+    assert (stored.given_name, stored.family_name) == ("Ма\u0439я", "\u00c4bdi")
+
+
+@pytest.mark.parametrize(
+    ("field", "label"), [("given_name", "Given name"), ("family_name", "Family name")]
+)
+def test_child_names_refuse_hidden_characters(
+    survivor: Participant, field: str, label: str
+) -> None:
+    data: dict[str, Any] = {"given_name": "Әлихан", "birth_date": dt.date(2019, 5, 4)}
+    data[field] = f"Әли{ZWSP}хан"
+    with pytest.raises(ValidationError) as caught:
+        services.add_child(survivor, data=data)
+    assert caught.value.message_dict[field][0].startswith(f"{label} contains a hidden")
+    assert not Child.objects.filter(parent=survivor).exists()
+
+
+def test_child_edit_refuses_hidden_characters(child: Child) -> None:
+    with pytest.raises(ValidationError) as caught:
+        services.update_child(child, data={"given_name": f"Әли{RLO}хан"})
+    assert list(caught.value.message_dict) == ["given_name"]
+    assert Child.objects.get(pk=child.pk).given_name == "Әлихан"
+
+
+def test_adult_names_refuse_hidden_characters(child: Child) -> None:
+    # A restricted adult written "Ерлан\u200bҚасымов" would not match the name a tutor types.
+    before = child.adults.count()
+    with pytest.raises(ValidationError) as caught:
+        services.add_adult(
+            child, data={"name": f"Ерлан{ZWSP}Қасымов", "relation": "father", "authorised": False}
+        )
+    assert caught.value.message_dict["name"][0].startswith("Name contains a hidden")
+    assert ChildAdult.objects.filter(child=child).count() == before
+    restricted = child.adults.get(authorised=False)
+    with pytest.raises(ValidationError):
+        services.update_adult(restricted, data={"name": f"Ерлан {RLO}вомысаҚ"})
+    assert ChildAdult.objects.get(pk=restricted.pk).name == "Ерлан Қасымов"
+
+
+def test_api_names_the_field_of_a_hidden_character(
+    personas: dict[str, Any], almaty: Centre, client: Any, token_for: Any
+) -> None:
+    response = client.post(
+        "/api/v1/participants",
+        data={
+            "centre": almaty.pk,
+            "given_name": "Айгүл",
+            "family_name": f"Оспанова{RLO}",
+            "phone": "+77015559003",
+        },
+        content_type="application/json",
+        headers=token_for(personas["coordinator"]),
+    )
+    assert response.status_code == 422, response.content
+    assert "family_name" in response.content.decode()
+    assert "U+202E" in response.content.decode()
+    assert not Participant.objects.filter(phone="+77015559003").exists()
