@@ -61,14 +61,60 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return items
 
 
+# --- Files the project writes: owner-only ---------------------------------------------------
+
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+
+
+def private_dir(path: Path) -> Path:
+    """A directory only this account can enter (made if missing, narrowed if it was wider)."""
+    path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+    _narrow(path, PRIVATE_DIR_MODE)
+    return path
+
+
+def private_file(path: Path) -> None:
+    """An existing file narrowed to owner read/write (no-op when missing or already so)."""
+    _narrow(path, PRIVATE_FILE_MODE)
+
+
+def _narrow(path: Path, mode: int) -> None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return
+    if st.st_mode & 0o777 != mode and st.st_uid == os.geteuid():
+        path.chmod(mode)
+
+
+SQLITE_SIDECARS = ("", "-wal", "-shm", "-journal")
+
+
+def sqlite_files_private(sender: object, connection: object, **kwargs: object) -> None:
+    """`connection_created`: the SQLite database and its -wal/-shm files are owner-only.
+
+    SQLite makes its -wal and -shm files with the mode of the database file, which a fresh
+    file (the test database, a first run) gets from the umask; each new connection narrows all
+    of them (a `stat` each, a `chmod` only when one is wider)."""
+    if getattr(connection, "vendor", "") != "sqlite":
+        return
+    name = str(getattr(connection, "settings_dict", {}).get("NAME") or "")
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return
+    for suffix in SQLITE_SIDECARS:
+        private_file(Path(name + suffix))
+
+
 def local_secret_key(var_dir: Path) -> str:
     """The demo's secret key: generated once and kept under var/ so sessions survive restarts."""
     path = var_dir / "secret_key"
     if path.exists():
+        private_file(path)
         key = path.read_text().strip()
         if len(key) >= 50:
             return key
-    var_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(var_dir)
     key = secrets.token_urlsafe(64)
     # Written with owner-only permissions: the key signs sessions.
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -107,12 +153,13 @@ def local_keys(var_dir: Path) -> list[str]:
     """The demo's keys: generated once under var/ (owner-only), newest first."""
     path = local_keys_path(var_dir)
     if path.exists():
+        private_file(path)
         keys = [line.strip() for line in path.read_text().splitlines() if line.strip()]
         if keys:
             return check_keys(keys)
     # Created only if absent (os.link fails on an existing file): two processes starting at
     # once end up with the same key.
-    var_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(var_dir)
     tmp = path.with_name(f"data_keys.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
@@ -127,7 +174,7 @@ def local_keys(var_dir: Path) -> list[str]:
 
 
 def write_local_keys(var_dir: Path, keys: list[str]) -> None:
-    var_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(var_dir)
     path = local_keys_path(var_dir)
     tmp = path.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -8,17 +8,25 @@ SECRET_KEY and ALLOWED_HOSTS; a bad value stops start-up with a message naming t
 from __future__ import annotations
 
 import contextlib
-import os
 from pathlib import Path
 from typing import Any
 
 import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
+from django.db.backends.signals import connection_created
 from django.utils.translation import gettext_lazy as _
 
 from mamapro.conf import check_keys as check_data_keys
-from mamapro.conf import env_bool, env_int, env_list, env_str, local_secret_key
+from mamapro.conf import (
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    local_secret_key,
+    private_dir,
+    sqlite_files_private,
+)
 from mamapro.conf import local_keys as local_data_keys
 
 # Lets admin.ModelAdmin[Model] and friends be subscripted at run time, as the type stubs do.
@@ -27,6 +35,7 @@ django_stubs_ext.monkeypatch()
 BASE_DIR = Path(__file__).resolve().parent
 REPO_DIR = BASE_DIR.parent.parent
 VAR_DIR = Path(env_str("MAMAPRO_VAR_DIR") or REPO_DIR / "var")
+TESTING = env_bool("MAMAPRO_TESTING", False)
 
 DEBUG = env_bool("DEBUG", False)
 
@@ -53,7 +62,7 @@ def _sqlite_test_name() -> str:
 
 def _database() -> dict[str, Any]:
     if DATABASE_URL is None:
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        private_dir(VAR_DIR)
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(VAR_DIR / "mamapro.sqlite3"),
@@ -83,10 +92,17 @@ def _database() -> dict[str, Any]:
 
 
 DATABASES = {"default": _database()}
+# The SQLite files (and their -wal/-shm) are owner-only, whoever made them (conf.py).
+connection_created.connect(sqlite_files_private, dispatch_uid="mamapro-sqlite-private")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Files nobody may fetch by URL (children's photos): under var/, served only by views that
 # check the role and the consent. There is no MEDIA_URL on purpose.
 PRIVATE_FILES_DIR = VAR_DIR / "private"
+with contextlib.suppress(OSError):  # a read-only checkout still runs `check`
+    private_dir(PRIVATE_FILES_DIR)
+# Uploads (through any FileSystemStorage that does not say otherwise): owner-only too.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # --- Secrets and hosts ----------------------------------------------------------------------
 _secret = env_str("SECRET_KEY")
@@ -104,7 +120,7 @@ SECRET_KEY = _secret
 # Keys for the encrypted fields (core/crypto.py): newest first; any of them decrypts.
 _data_keys = env_list("DATA_KEYS", [])
 if not _data_keys:
-    if DATABASE_URL is not None and not env_bool("MAMAPRO_TESTING", False):
+    if DATABASE_URL is not None and not TESTING:
         raise ImproperlyConfigured(
             "DATA_KEYS is required when DATABASE_URL is set (comma-separated Fernet keys, "
             "newest first); only the local SQLite demo generates one under var/."
@@ -117,6 +133,12 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 HTTPS = env_bool("HTTPS", False)
+if DATABASE_URL is not None and not HTTPS and not TESTING:
+    # A deployment serves passwords, session cookies and women's data: never over plain HTTP.
+    raise ImproperlyConfigured(
+        "HTTPS=true is required when DATABASE_URL is set (a deployment runs behind a TLS "
+        "proxy); only the local SQLite demo and the test suite run over plain HTTP."
+    )
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS
@@ -162,7 +184,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "mamapro.core.security.ContentSecurityPolicyMiddleware",
+    "mamapro.core.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -256,5 +278,5 @@ LOGGING = {
     },
 }
 
-if os.environ.get("MAMAPRO_TESTING") == "1":
+if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,4 +1,5 @@
-"""Log-in hardening: a throttle per name and address, idle sessions, the Content-Security-Policy.
+"""Log-in hardening: a throttle per name and address, idle and absolute session limits, and the
+headers every response carries (Content-Security-Policy, Permissions-Policy, Cache-Control).
 
 Throttle: after `LOGIN_FAILURE_LIMIT` failed attempts for one username from one address within
 `LOGIN_COOL_OFF`, that pair may not try again until the cool-off has passed since the last
@@ -20,6 +21,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -28,6 +30,7 @@ from mamapro.core.models import LoginFailure
 LOGIN_FAILURE_LIMIT = 5
 LOGIN_COOL_OFF = dt.timedelta(minutes=15)
 SEEN_KEY = "mamapro_seen"
+LOGIN_AT_KEY = "mamapro_login_at"
 # The session's "last seen" is rewritten at most this often (not a database write per page).
 SEEN_GRANULARITY = dt.timedelta(minutes=2)
 
@@ -90,29 +93,59 @@ class ThrottledLoginForm(AuthenticationForm):
 
 
 class IdleSessionMiddleware:
-    """A staff session left idle for SESSION_IDLE_MINUTES ends: the next page asks to log in."""
+    """A staff session ends SESSION_IDLE_MINUTES after its last page, and SESSION_COOKIE_AGE
+    after its log-in however busy it was: the log-in time is written once and never renewed
+    (Django's own expiry moves with every save of the session, so it is not the limit)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
         self.idle = dt.timedelta(minutes=settings.SESSION_IDLE_MINUTES)
+        self.absolute = dt.timedelta(seconds=settings.SESSION_COOKIE_AGE)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated and not request.path.startswith("/api/"):
             now = timezone.now()
-            raw = request.session.get(SEEN_KEY)
-            seen = dt.datetime.fromisoformat(raw) if isinstance(raw, str) else None
+            seen = _when(request.session.get(SEEN_KEY))
+            since = _when(request.session.get(LOGIN_AT_KEY))
+            # A session without its log-in time predates the limit: it ends now, to be safe.
+            if since is None or now - since > self.absolute:
+                hours = max(1, round(self.absolute.total_seconds() / 3600))
+                return _end(
+                    request,
+                    ngettext(
+                        "You were logged out: a session lasts at most %(n)d hour from log-in.",
+                        "You were logged out: a session lasts at most %(n)d hours from log-in.",
+                        hours,
+                    )
+                    % {"n": hours},
+                )
             if seen is not None and now - seen > self.idle:
-                logout(request)
-                messages.info(request, _("You were logged out after a while without activity."))
-                return redirect_to_login(request.get_full_path())
+                return _end(request, _("You were logged out after a while without activity."))
             if seen is None or now - seen > SEEN_GRANULARITY:
                 request.session[SEEN_KEY] = now.isoformat()
         return self.get_response(request)
 
 
+def _when(raw: object) -> dt.datetime | None:
+    if not isinstance(raw, str):
+        return None
+    try:
+        return dt.datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+
+
+def _end(request: HttpRequest, message: str) -> HttpResponse:
+    logout(request)
+    messages.info(request, message)
+    return redirect_to_login(request.get_full_path())
+
+
 def mark_seen(request: HttpRequest) -> None:
-    """At log-in: the idle clock starts (no extra write on the first page)."""
-    request.session[SEEN_KEY] = timezone.now().isoformat()
+    """At log-in: the idle clock and the absolute limit start (no extra write on the first page)."""
+    now = timezone.now().isoformat()
+    request.session[SEEN_KEY] = now
+    request.session[LOGIN_AT_KEY] = now
 
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -131,8 +164,51 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
-class ContentSecurityPolicyMiddleware:
-    """No inline script or style, nothing from elsewhere, on every page."""
+# No page needs a camera, a microphone, her location or any other device: a script that got in
+# anyway could not ask for them. (Taking a photo with <input type=file> is not affected.)
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "bluetooth",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+)
+
+
+def _no_store(request: HttpRequest, response: HttpResponse) -> None:
+    """Nothing a signed-in person or the API sees is kept by a browser or a proxy (a shared
+    phone's back button, a centre computer's cache); public pages say so themselves or get it.
+    Static files keep their own long-lived caching."""
+    if request.path.startswith(settings.STATIC_URL):
+        return
+    user = getattr(request, "user", None)
+    personal = request.path.startswith("/api/") or bool(user and user.is_authenticated)
+    if personal or "Cache-Control" not in response.headers:
+        patch_cache_control(response, no_store=True, no_cache=True, private=True, max_age=0)
+        response.headers.pop("ETag", None)
+        response.headers.pop("Last-Modified", None)
+
+
+class SecurityHeadersMiddleware:
+    """On every response: no inline script or style and nothing from elsewhere (CSP), no
+    device access (Permissions-Policy), and no caching of anything personal."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -140,4 +216,9 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        _no_store(request, response)
         return response
+
+
+ContentSecurityPolicyMiddleware = SecurityHeadersMiddleware

@@ -156,3 +156,72 @@ def test_weak_passwords_are_refused(personas, password: str, problem: str) -> No
     with pytest.raises(ValidationError) as caught:
         validate_password(password, personas["coordinator"])
     assert problem in " ".join(caught.value.messages)
+
+
+def test_the_absolute_session_limit_counts_from_log_in(client, personas) -> None:
+    """Busy all day (never idle), she is still logged out 8 hours after her log-in: pages
+    renew the idle clock, never the log-in time."""
+    assert _attempt(client, "manager", PASSWORD).status_code == 302
+    started = client.session[security.LOGIN_AT_KEY]
+    session = client.session
+    login_at = timezone.now() - dt.timedelta(hours=7, minutes=50)
+    session[security.LOGIN_AT_KEY] = login_at.isoformat()
+    session.save()
+    assert client.get(reverse("home")).status_code == 200
+    # The page was activity: the idle clock moved, the log-in time did not.
+    assert client.session[security.LOGIN_AT_KEY] == login_at.isoformat() != started
+    session = client.session
+    session[security.LOGIN_AT_KEY] = (timezone.now() - dt.timedelta(hours=8, minutes=1)).isoformat()
+    session[security.SEEN_KEY] = timezone.now().isoformat()  # active a minute ago
+    session.save()
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_session_without_its_log_in_time_ends(client, personas) -> None:
+    assert _attempt(client, "manager", PASSWORD).status_code == 302
+    session = client.session
+    del session[security.LOGIN_AT_KEY]
+    session.save()
+    assert client.get(reverse("home")).status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize("path", ["/", "/login/", "/staff/", "/api/v1/centres", "/healthz"])
+def test_every_response_carries_a_strict_permissions_policy(client, path: str) -> None:
+    policy = client.get(path)["Permissions-Policy"]
+    for feature in ("camera", "microphone", "geolocation", "payment", "usb"):
+        assert f"{feature}=()" in policy
+
+
+def _cache_control(response) -> set[str]:
+    return {part.strip() for part in response.get("Cache-Control", "").split(",")}
+
+
+def test_api_answers_are_never_stored(client, personas, token_for) -> None:
+    headers = token_for(personas["coordinator"])
+    for path in ("/api/v1/centres", "/api/v1/participants", "/api/v1/nothing-here"):
+        response = client.get(path, headers=headers)
+        assert "no-store" in _cache_control(response), (path, response.status_code)
+    # A refusal too (no token): nothing of the API is kept anywhere.
+    assert "no-store" in _cache_control(client.get("/api/v1/participants"))
+
+
+def test_signed_in_pages_are_never_stored(client, personas, survivor) -> None:
+    client.force_login(personas["coordinator"])
+    for path in (
+        reverse("home"),
+        reverse("people:participant_list"),
+        reverse("people:participant_detail", args=[survivor.pk]),
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert {"no-store", "private"} <= _cache_control(response), path
+
+
+def test_static_files_keep_their_caching(client) -> None:
+    response = client.get("/static/mamapro/favicon.svg")
+    assert response.status_code == 200
+    assert "no-store" not in _cache_control(response)

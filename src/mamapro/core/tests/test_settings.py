@@ -106,3 +106,69 @@ def test_a_bad_data_key_is_named(tmp_path) -> None:
     result = _load_settings(tmp_path, DATA_KEYS="R4oU2uN0mXc7lq3wJ0WZQm9b8lq1H2m7yYQm2wKcQ1Q=,nope")
     assert result.returncode != 0
     assert "DATA_KEYS: key 2 is not a Fernet key" in result.stderr
+
+
+def test_https_is_required_with_a_database_url(tmp_path) -> None:
+    production = {
+        "DATABASE_URL": "postgres://u@localhost/x",
+        "SECRET_KEY": "s" * 40,
+        "DATA_KEYS": "R4oU2uN0mXc7lq3wJ0WZQm9b8lq1H2m7yYQm2wKcQ1Q=",
+        "MAMAPRO_TESTING": "0",
+    }
+    result = _load_settings(tmp_path, **production)
+    assert result.returncode != 0
+    assert "HTTPS=true is required when DATABASE_URL is set" in result.stderr
+    assert _load_settings(tmp_path, **production, HTTPS="false").returncode != 0
+    assert _load_settings(tmp_path, **production, HTTPS="true").returncode == 0, result.stderr
+
+
+def test_var_files_are_owner_only(tmp_path) -> None:
+    """var/, its private files directory, the keys and the SQLite database with its -wal and
+    -shm files: nobody but the account running the app may read them."""
+    var = tmp_path / "var"
+    var.mkdir(mode=0o755)
+    var.chmod(0o755)
+    # Modes are read while the connection is open: SQLite removes -wal when the last closes.
+    code = (
+        "import django, os; django.setup()\n"
+        "from django.db import connection\n"
+        "with connection.cursor() as c:\n"
+        "    c.execute('CREATE TABLE t (x int)'); c.execute('INSERT INTO t VALUES (1)')\n"
+        "name = connection.settings_dict['NAME']\n"
+        "for suffix in ('', '-wal', '-shm'):\n"
+        "    print(suffix or 'db', oct(os.stat(name + suffix).st_mode & 0o777))\n"
+        "print(name)\n"
+    )
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "SECRET_KEY", "DATA_KEYS", "MAMAPRO_TESTING"}
+    }
+    clean.update(MAMAPRO_VAR_DIR=str(var), DJANGO_SETTINGS_MODULE="mamapro.settings")
+    old = os.umask(0o022)  # what a usual shell hands over
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", code], env=clean, capture_output=True, text=True, check=False
+        )
+    finally:
+        os.umask(old)
+    assert result.returncode == 0, result.stderr
+    database = result.stdout.strip().splitlines()[-1]
+    assert database == str(var / "mamapro.sqlite3")
+
+    def mode(path) -> int:
+        return path.stat().st_mode & 0o777
+
+    assert mode(var) == 0o700
+    assert mode(var / "private") == 0o700
+    for name in ("secret_key", "data_keys", "mamapro.sqlite3"):
+        assert mode(var / name) == 0o600, name
+    lines = result.stdout.strip().splitlines()
+    assert lines[:3] == ["db 0o600", "-wal 0o600", "-shm 0o600"], lines
+
+
+def test_an_existing_wider_key_file_is_narrowed(tmp_path) -> None:
+    (tmp_path / "secret_key").write_text("k" * 60)
+    (tmp_path / "secret_key").chmod(0o644)
+    assert _load_settings(tmp_path).returncode == 0
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
