@@ -28,6 +28,7 @@ from mamapro.core import permissions as perms
 from mamapro.core.api import Page, PageFilters, patch_data
 from mamapro.core.models import User
 from mamapro.core.text import fold
+from mamapro.programs import queries
 from mamapro.programs.models import Course, Run, Session
 from mamapro.programs.services import enrollment as seats
 from mamapro.programs.services import runs as timetable
@@ -169,15 +170,21 @@ class RunOut(Schema):
     release_days_before: int | None
     completion_percent: int
     # Counted from the enrollments: confirmed, offered (a seat held for her answer), waiting,
-    # and seats still open to a new enrollment.
-    paid_confirmed: int
-    free_confirmed: int
-    paid_offered: int
-    free_offered: int
-    paid_waitlist: int
-    free_waitlist: int
-    paid_left: int
-    free_left: int
+    # and seats still open to a new enrollment. The totals for every reader; per seat type
+    # only for the roles that give and sell seats (coordinators, the director, the manager),
+    # null for the others: a free seat says she has a verified circumstance.
+    confirmed: int
+    offered: int
+    waitlist: int
+    left: int
+    paid_confirmed: int | None
+    free_confirmed: int | None
+    paid_offered: int | None
+    free_offered: int | None
+    paid_waitlist: int | None
+    free_waitlist: int | None
+    paid_left: int | None
+    free_left: int | None
 
 
 class RunIn(Schema):
@@ -230,8 +237,21 @@ class SponsoredSeatsIn(Schema):
     sponsor: str = Field(..., max_length=160)
 
 
-def run_out(run: Run, counts: seats.SeatCounts) -> dict[str, Any]:
-    return {
+PER_SEAT_TYPE = (
+    "paid_confirmed",
+    "free_confirmed",
+    "paid_offered",
+    "free_offered",
+    "paid_waitlist",
+    "free_waitlist",
+    "paid_left",
+    "free_left",
+)
+
+
+def run_out(run: Run, counts: seats.SeatCounts, *, seat_types: bool) -> dict[str, Any]:
+    total = queries.totals(counts)
+    out = {
         "id": run.pk,
         "course": run.course_id,
         "course_title": run.course.title,
@@ -260,7 +280,18 @@ def run_out(run: Run, counts: seats.SeatCounts) -> dict[str, Any]:
         "free_waitlist": counts.free_waitlist,
         "paid_left": counts.left(seats.PAID),
         "free_left": counts.left(seats.FREE),
+        "confirmed": total.confirmed,
+        "offered": total.offered,
+        "waitlist": total.waiting,
+        "left": total.left,
     }
+    if not seat_types:
+        out.update(dict.fromkeys(PER_SEAT_TYPE))
+    return out
+
+
+def _seat_types(request: HttpRequest, run: Run) -> bool:
+    return queries.sees_seat_types(request.user, run.centre_id)
 
 
 def _runs() -> QuerySet[Run]:
@@ -277,9 +308,9 @@ def visible_run(request: HttpRequest, run_id: int, capability: str) -> Run:
     )
 
 
-def _run_response(run_id: int) -> dict[str, Any]:
+def _run_response(request: HttpRequest, run_id: int) -> dict[str, Any]:
     run = _runs().get(pk=run_id)
-    return run_out(run, seats.seat_counts(run))
+    return run_out(run, seats.seat_counts(run), seat_types=_seat_types(request, run))
 
 
 @router.get("/runs", response=Page[RunOut])
@@ -296,7 +327,8 @@ def list_runs(request: HttpRequest, filters: Query[RunFilters]) -> dict[str, Any
         qs = qs.filter(starts_on__lte=filters.starts_before)
     page = window(qs.order_by("starts_on", "id"), filters)
     counts = timetable.seat_counts_by_run(page)
-    return {"items": [run_out(r, counts[r.pk]) for r in page], "count": qs.count()}
+    items = [run_out(r, counts[r.pk], seat_types=_seat_types(request, r)) for r in page]
+    return {"items": items, "count": qs.count()}
 
 
 def _references(
@@ -344,14 +376,14 @@ def create_run(request: HttpRequest, payload: RunIn) -> Status[dict[str, Any]]:
         actor=perms.acting_user(request),
         **data,
     )
-    return Status(201, _run_response(run.pk))
+    return Status(201, _run_response(request, run.pk))
 
 
 @router.get("/runs/{run_id}", response=RunOut)
 @perms.rule(perms.PROGRAM_VIEW)
 def get_run(request: HttpRequest, run_id: int) -> dict[str, Any]:
     run = visible_run(request, run_id, perms.PROGRAM_VIEW)
-    return run_out(run, seats.seat_counts(run))
+    return run_out(run, seats.seat_counts(run), seat_types=_seat_types(request, run))
 
 
 @router.patch("/runs/{run_id}", response=RunOut)
@@ -365,7 +397,7 @@ def update_run(request: HttpRequest, run_id: int, payload: RunPatch) -> dict[str
     )
     data.update(_references(request, payload, run.centre_id))
     timetable.update_run(run, data=data, actor=perms.acting_user(request))
-    return _run_response(run.pk)
+    return _run_response(request, run.pk)
 
 
 @router.post("/runs/{run_id}/sponsored-seats", response=RunOut)
@@ -379,7 +411,7 @@ def fund_free_seats(request: HttpRequest, run_id: int, payload: SponsoredSeatsIn
         sponsor=payload.sponsor,
         actor=perms.acting_user(request),
     )
-    return _run_response(run.pk)
+    return _run_response(request, run.pk)
 
 
 # --- Sessions --------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from mamapro.core import permissions as perms
+from mamapro.programs import queries
 from mamapro.programs.models import Attendance, Session
 from mamapro.programs.services import attendance as services
 
@@ -44,13 +45,14 @@ def _session(request: HttpRequest, session_id: int) -> Session:
     return session
 
 
-def _marks(session: Session) -> list[dict[str, Any]]:
+def _marks(request: HttpRequest, session: Session) -> list[dict[str, Any]]:
+    order = queries.name_order(request.user, session.centre_id)
     out = {
         line.enrollment.participant_id: {
             "participant": line.enrollment.participant_id,
             "status": line.mark,
         }
-        for line in services.roll(session)
+        for line in services.roll(session, order=order)
     }
     # Marks of women no longer on the roll (a no-show whose seat went to the waitlist).
     for participant_id, status in Attendance.objects.filter(session=session).values_list(
@@ -63,7 +65,7 @@ def _marks(session: Session) -> list[dict[str, Any]]:
 @router.get("/sessions/{session_id}/attendance", response=list[MarkOut])
 @perms.rule(perms.ATTENDANCE_RECORD)
 def get_attendance(request: HttpRequest, session_id: int) -> list[dict[str, Any]]:
-    return _marks(_session(request, session_id))
+    return _marks(request, _session(request, session_id))
 
 
 @router.put("/sessions/{session_id}/attendance", response=list[MarkOut])
@@ -77,4 +79,4 @@ def put_attendance(
         [(item.participant, item.status) for item in payload],
         actor=perms.acting_user(request),
     )
-    return _marks(session)
+    return _marks(request, session)

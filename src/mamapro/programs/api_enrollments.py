@@ -6,7 +6,8 @@ Who sees what in an enrollment, per centre:
 - her id and name: only with PARTICIPANT_VIEW there (never for communications);
 - the seat type: a free seat says she has a verified circumstance, which is sensitive
   (`eligibility_verified`), so next to her name it is shown only to roles that may see that
-  (coordinators, the director) or that collect the fees (the manager). Anonymous rows show it;
+  (coordinators, the director) or that collect the fees (the manager), and so is her
+  place in line (places restart per seat type); never to trainers or communications;
 - the fee: FEE_EDIT. Circumstances: never.
 Changing an enrollment (enroll, withdraw, offers, seat type) needs ENROLLMENT_EDIT; all seat
 logic is in services/enrollment.py.
@@ -54,7 +55,7 @@ def enrollment_access(user: User | AnonymousUser, centre_id: int) -> EnrollmentA
     fees = me.can(perms.FEE_EDIT, centre_id)
     sensitive = me.can(perms.PARTICIPANT_VIEW_SENSITIVE, centre_id)
     return EnrollmentAccess(
-        names=names, seat_type=not names or sensitive or fees, fees=fees, real_names=sensitive
+        names=names, seat_type=sensitive or fees, fees=fees, real_names=sensitive
     )
 
 
@@ -131,7 +132,10 @@ def enrollment_out(
         "run_title": e.run.display_title,
         "centre": e.centre_id,
         "status": e.status,
-        "waitlist_position": positions.get(e.pk) if e.status == seats.Status.WAITLISTED else None,
+        # Places restart per seat type, so a place says the type: only with `seat_type`.
+        "waitlist_position": positions.get(e.pk)
+        if e.status == seats.Status.WAITLISTED and access.seat_type
+        else None,
         "offer_expires_at": e.offer_expires_at,
         "queued_at": e.queued_at,
         "confirmed_at": e.confirmed_at,

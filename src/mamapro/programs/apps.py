@@ -16,6 +16,12 @@ class ProgramsConfig(AppConfig):
         from mamapro.people import subject_rights
 
         subject_rights.register(exporter=_export, eraser=_erase)
+        from mamapro.core.permissions import Role
+        from mamapro.people import reach
+        from mamapro.programs.queries import trainer_reach
+
+        # A trainer reaches the women of the runs she teaches, nobody else of the centre.
+        reach.register_participants(Role.TRAINER, trainer_reach)
 
 
 def _export(participant: Any) -> dict[str, Any]:

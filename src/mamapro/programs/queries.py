@@ -6,14 +6,81 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from mamapro.core import permissions as perms
 from mamapro.core.models import User
+from mamapro.people import reach
+from mamapro.people.models import Participant
 from mamapro.programs.models import Enrollment, Run
 from mamapro.programs.services.enrollment import SeatCounts
 
 PAID, FREE = Enrollment.SeatType.PAID, Enrollment.SeatType.FREE
+# A trainer reaches the women her runs bring her: on the roster (confirmed, completed), offered
+# a seat she is about to take, or dropped (her register still lists the no-shows). Not the
+# waiting list, which a trainer never sees, nor the women who withdrew.
+TRAINER_REACHES = (
+    Enrollment.Status.CONFIRMED,
+    Enrollment.Status.COMPLETED,
+    Enrollment.Status.OFFERED,
+    Enrollment.Status.DROPPED,
+)
+
+
+def trainer_reach(user: User) -> Q:
+    """`people.reach` rule for trainers: the women enrolled in the runs she teaches."""
+    return Q(
+        pk__in=Enrollment.objects.filter(
+            run__trainer_id=user.pk, status__in=TRAINER_REACHES
+        ).values("participant_id")
+    )
+
+
+def sees_seat_types(user: User | AnonymousUser, centre_id: int) -> bool:
+    """A free seat says she has a verified circumstance. Seat types, counts per type and
+    places in a per-type line are for the people who give and sell seats (coordinators, the
+    director, the manager); trainers and communications see totals only."""
+    me = perms.principal(user)
+    return me.can(perms.ENROLLMENT_EDIT, centre_id) or me.can(perms.FEE_EDIT, centre_id)
+
+
+def name_order(user: User | AnonymousUser, centre_id: int, prefix: str = "participant__") -> str:
+    """What a list of women is sorted by. The search key starts with her real family name, so
+    a list in that order would place an alias where the name behind it sorts: only the care
+    team, who see the name, get that order; everyone else the roster key (the name shown)."""
+    real = perms.principal(user).can(perms.PARTICIPANT_VIEW_SENSITIVE, centre_id)
+    return f"{prefix}{'search_key' if real else 'roster_key'}"
+
+
+def within_reach(
+    enrollments: QuerySet[Enrollment], user: User | AnonymousUser
+) -> QuerySet[Enrollment]:
+    """Enrollments of the women the user's work reaches (people/reach.py)."""
+    q = reach.participants_q(user)
+    if q is None:
+        return enrollments
+    return enrollments.filter(participant__in=Participant.objects.filter(q).values("pk"))
+
+
+@dataclass(frozen=True)
+class SeatTotals:
+    """A run's seats without their types: what trainers and communications see."""
+
+    seats: int
+    confirmed: int
+    offered: int
+    waiting: int
+    left: int
+
+
+def totals(counts: SeatCounts) -> SeatTotals:
+    return SeatTotals(
+        seats=counts.paid_seats + counts.free_seats,
+        confirmed=counts.paid_confirmed + counts.free_confirmed,
+        offered=counts.paid_offered + counts.free_offered,
+        waiting=counts.paid_waitlist + counts.free_waitlist,
+        left=counts.left(PAID) + counts.left(FREE),
+    )
 
 
 def visible_runs(user: User | AnonymousUser, centre_id: int | None) -> QuerySet[Run]:
@@ -65,10 +132,11 @@ class Roster:
     ended: list[Enrollment] = field(default_factory=list)
 
 
-def roster(run: Run) -> Roster:
+def roster(run: Run, user: User | AnonymousUser) -> Roster:
+    """The run's women the user's work reaches, in the order they joined."""
     out = Roster()
     enrollments = (
-        Enrollment.objects.filter(run=run)
+        within_reach(Enrollment.objects.filter(run=run), user)
         .select_related("participant", "fee")
         .order_by("queued_at", "id")
     )

@@ -19,8 +19,10 @@ from mamapro.centres.context import current_centre_id
 from mamapro.centres.models import Centre
 from mamapro.core import permissions as perms
 from mamapro.core.errors import DomainError
+from mamapro.people import reach
 from mamapro.people.models import Participant
 from mamapro.people.queries import search_participants
+from mamapro.people.visibility import shown_name
 from mamapro.programs import queries
 from mamapro.programs.forms import (
     EnrollForm,
@@ -47,7 +49,15 @@ def run_list(request: HttpRequest) -> HttpResponse:
         .order_by("starts_on", "id")[:UPCOMING_LIMIT]
     )
     counts = queries.counts_for(runs)
-    rows = [(run, counts[run.pk]) for run in runs]
+    # Per seat type for the people who give and sell seats; totals for everyone else.
+    rows = [
+        (
+            run,
+            counts[run.pk] if queries.sees_seat_types(request.user, run.centre_id) else None,
+            queries.totals(counts[run.pk]),
+        )
+        for run in runs
+    ]
     me = perms.principal(request.user)
     return render(
         request,
@@ -121,23 +131,27 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     may = {
         "names": me.can(perms.PARTICIPANT_VIEW, run.centre_id),
         # Seat types say who is on a free seat, i.e. who is vulnerable: only for the people
-        # who sell and give seats.
-        "seats": me.can(perms.ENROLLMENT_EDIT, run.centre_id)
-        or me.can(perms.FEE_EDIT, run.centre_id),
+        # who sell and give seats (the per-type counters too: an offer or a new name on the
+        # roster next to a counter that moved tells the same).
+        "seats": queries.sees_seat_types(request.user, run.centre_id),
         "enroll": me.can(perms.ENROLLMENT_EDIT, run.centre_id),
         "fees": me.can(perms.FEE_EDIT, run.centre_id),
         "edit": me.can(perms.PROGRAM_EDIT, run.centre_id),
         "follow_ups": me.can(perms.FOLLOW_UP_MANAGE, run.centre_id),
         "roll_call": perms.may_take_roll_call(request.user, run.centre_id, run.trainer_id),
     }
+    counts = seats.seat_counts(run)
     context: dict[str, Any] = {
         "run": run,
-        "counts": seats.seat_counts(run),
+        "counts": counts if may["seats"] else None,
+        "totals": queries.totals(counts),
         "may": may,
         "sessions": list(run.sessions.select_related("room")),
     }
     if may["names"]:
-        context["roster"] = queries.roster(run)
+        context["roster"] = queries.roster(run, request.user)
+        # A trainer, a tutor: only the women their work brings them are named.
+        context["roster_limited"] = reach.participants_q(request.user) is not None
     if may["follow_ups"]:
         context["follow_ups"] = list(
             FollowUpTask.objects.filter(enrollment__run=run, done_at__isnull=True).select_related(
@@ -206,7 +220,8 @@ def run_enroll(request: HttpRequest, pk: int) -> HttpResponse:
             run, participant, form.cleaned_data["seat_type"], actor=perms.acting_user(request)
         )
 
-    return _act(request, pk, enroll, _("%(name)s is enrolled.") % {"name": participant.full_name})
+    done = _("%(name)s is enrolled.") % {"name": shown_name(request.user, participant)}
+    return _act(request, pk, enroll, done)
 
 
 def _enrollment(request: HttpRequest, pk: int, capability: str) -> Enrollment:
@@ -238,7 +253,7 @@ def enrollment_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         seats.withdraw,
-        lambda e: _("%(name)s is withdrawn.") % {"name": e.participant.full_name},
+        lambda e: _("%(name)s is withdrawn.") % {"name": shown_name(request.user, e.participant)},
     )
 
 
@@ -249,7 +264,9 @@ def enrollment_accept(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         seats.accept_offer,
-        lambda e: _("%(name)s accepted the seat.") % {"name": e.participant.full_name},
+        lambda e: (
+            _("%(name)s accepted the seat.") % {"name": shown_name(request.user, e.participant)}
+        ),
     )
 
 

@@ -25,6 +25,8 @@ from django.views.decorators.http import require_POST
 from mamapro.centres.context import current_centre_id
 from mamapro.core import permissions as perms
 from mamapro.core.errors import DomainError
+from mamapro.people.visibility import shown_name
+from mamapro.programs import queries
 from mamapro.programs.certificates import certificate_name, render_certificate
 from mamapro.programs.models import Attendance, Certificate, Enrollment, FollowUpTask, Run, Session
 from mamapro.programs.services import attendance as services
@@ -127,6 +129,8 @@ def roll_call_list(request: HttpRequest) -> HttpResponse:
 
 
 def _roll_call_messages(request: HttpRequest, result: services.RollCallResult) -> None:
+    """Every message naming a woman names her as the viewer may see her (her roster alias for
+    a trainer): a flash outlives the page and is read over the trainer's shoulder."""
     messages.success(request, _("Roll call saved."))
     for enrollment in result.released:
         messages.warning(
@@ -135,14 +139,14 @@ def _roll_call_messages(request: HttpRequest, result: services.RollCallResult) -
                 "%(name)s did not come to her first session: her seat is offered to the next "
                 "woman waiting, and the coordinator will call her."
             )
-            % {"name": enrollment.participant.full_name},
+            % {"name": shown_name(request.user, enrollment.participant)},
         )
     for task in result.follow_ups:
         if task.reason == FollowUpTask.Reason.TWO_ABSENCES:
             messages.warning(
                 request,
                 _("%(name)s has missed two sessions in a row; the coordinator will call her.")
-                % {"name": task.enrollment.participant.full_name},
+                % {"name": shown_name(request.user, task.enrollment.participant)},
             )
 
 
@@ -150,7 +154,7 @@ def _roll_call_messages(request: HttpRequest, result: services.RollCallResult) -
 def roll_call(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session(request, pk)
     run = session.run
-    lines = services.roll(session)
+    lines = services.roll(session, order=queries.name_order(request.user, run.centre_id))
     chosen = {line.enrollment.participant_id: line.mark for line in lines}
     errors: list[str] = []
     if request.method == "POST":
@@ -163,7 +167,7 @@ def roll_call(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             result = services.record_roll_call(session, marks, actor=perms.acting_user(request))
         except ValidationError as exc:
-            errors = _named_errors(exc, marks, lines)
+            errors = _named_errors(request, exc, marks, lines)
         except DomainError as exc:
             messages.error(request, exc.message)
             return HttpResponseRedirect(request.path)
@@ -213,11 +217,16 @@ def roll_call(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _named_errors(
-    exc: ValidationError, marks: list[tuple[int, str]], lines: list[services.RollLine]
+    request: HttpRequest,
+    exc: ValidationError,
+    marks: list[tuple[int, str]],
+    lines: list[services.RollLine],
 ) -> list[str]:
-    """The service names items by place ("3.status"); a person needs the woman's name."""
+    """The service names items by place ("3.status"); a person needs the woman's name, as
+    she may see it."""
     names = {
-        line.enrollment.participant_id: line.enrollment.participant.full_name for line in lines
+        line.enrollment.participant_id: shown_name(request.user, line.enrollment.participant)
+        for line in lines
     }
     out = []
     by_key = exc.error_dict if hasattr(exc, "error_dict") else {"": exc.error_list}
@@ -258,7 +267,7 @@ def run_attendance(request: HttpRequest, pk: int) -> HttpResponse:
             run=run,
         )
         .select_related("participant", "certificate")
-        .order_by("participant__search_key", "id")
+        .order_by(queries.name_order(request.user, run.centre_id), "id")
     )
     marks = {
         (enrollment_id, session_id): status
@@ -367,7 +376,7 @@ def follow_up_done(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            _("Done: %(name)s.") % {"name": task.enrollment.participant.full_name},
+            _("Done: %(name)s.") % {"name": shown_name(request.user, task.enrollment.participant)},
         )
     return HttpResponseRedirect(reverse("programs:follow_up_list"))
 

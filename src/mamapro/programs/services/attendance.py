@@ -83,12 +83,16 @@ def held_sessions(run: Run) -> list[Session]:
     return list(Session.objects.filter(run=run, cancelled=False).order_by("starts_at", "id"))
 
 
-def roll(session: Session) -> list[RollLine]:
+def roll(session: Session, *, order: str = "participant__roster_key") -> list[RollLine]:
     """Everyone on the session's roll, by name, with her mark; two queries whatever the size.
 
     Only the names (and the roster alias a woman may have chosen) are loaded: the roll call
     is the trainer's screen, and a trainer never sees a woman's phone or circumstances.
+    `order` is the viewer's (`programs.queries.name_order`): by the name she is shown, so
+    the order never hints at the real family name behind an alias.
     """
+    if order not in ("participant__roster_key", "participant__search_key"):
+        raise ValueError(f"Not a name order: {order!r}")
     enrollments = (
         Enrollment.objects.filter(run_id=session.run_id, status__in=ON_ROLL)
         .select_related("participant")
@@ -105,8 +109,9 @@ def roll(session: Session) -> list[RollLine]:
             "participant__alias",
             "participant__centre_id",
             "participant__search_key",
+            "participant__roster_key",
         )
-        .order_by("participant__search_key", "id")
+        .order_by(order, "id")
     )
     marks = dict(Attendance.objects.filter(session=session).values_list("enrollment_id", "status"))
     return [RollLine(e, marks.get(e.pk)) for e in enrollments]

@@ -50,9 +50,10 @@ def test_rosters_show_her_alias_to_everyone_but_the_care_team(
 
 
 def test_outside_the_care_team_she_is_found_only_by_her_alias(
-    client, personas, survivor, token_for
+    client, personas, survivor, token_for, taught
 ) -> None:
     people.update_participant(survivor, data={"alias": "Айжан"})
+    enroll_before_start(taught, [survivor])  # the trainer reaches the women she teaches
 
     def found(persona: str, query: str) -> list[int]:
         response = client.get(
