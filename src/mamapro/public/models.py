@@ -7,18 +7,54 @@ and the coordinator needs to see what was asked and by whom it claims to be.
 A TopicProposal holds a topic proposed on the public site back from the public list until
 staff have read it: a proposal that appeared at once would tell anyone typing a phone
 whether that phone belongs to a member (and would publish whatever was typed).
+
+A PendingVote is a phone typed to vote (or with a proposal), kept encrypted until
+`mamapro programs tick` counts it for the woman it belongs to, or drops it: the request
+itself never looks the phone up, so its answer cannot depend on whether she is a member.
+
+A PublicAttempt is one POST to a public form, under a keyed digest of the address or the
+phone it came with: the rate limit counts these rows, so every worker agrees.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+from django.db.models.expressions import Combinable
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mamapro.centres.models import Centre
+from mamapro.core.crypto import EncryptedTextField, encrypt
 from mamapro.people.models import Circumstance, ContactChannel, Language, Participant
 from mamapro.programs.models import Enrollment, Run, TopicRequest
+
+
+class StatedKindsField(EncryptedTextField):
+    """A list of circumstance kinds, stored encrypted as one comma-separated text."""
+
+    _pyi_private_set_type: list[str] | tuple[str, ...] | str | Combinable  # type: ignore[assignment]
+    _pyi_private_get_type: list[str]  # type: ignore[assignment]
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        return self.to_python(super().from_db_value(value, expression, connection))
+
+    def to_python(self, value: Any) -> list[str]:
+        if value is None or value == "":
+            return []
+        if isinstance(value, (list, tuple)):
+            return [str(v) for v in value]
+        return [kind for kind in str(value).split(",") if kind]
+
+    def get_prep_value(self, value: Any) -> Any:
+        # Not through TextField's (its to_python would turn the list into its repr).
+        if isinstance(value, (list, tuple)):
+            value = ",".join(str(v) for v in value)
+        if value is None or value == "":
+            return value
+        return encrypt(str(value))
 
 
 class Application(models.Model):
@@ -39,8 +75,9 @@ class Application(models.Model):
     seat_wanted = models.CharField(
         _("place asked for"), max_length=8, choices=Enrollment.SeatType.choices
     )
-    # What she said, unverified. Sensitive: the domestic-violence answer can endanger her.
-    stated_circumstances = models.JSONField(_("stated circumstances"), default=list, blank=True)
+    # What she said, unverified. Sensitive: the domestic-violence answer can endanger her, so
+    # it is encrypted at rest (nothing filters by it; the coordinator reads it per row).
+    stated_circumstances = StatedKindsField(_("stated circumstances"), default=list, blank=True)
     kids_room = models.BooleanField(_("needs the kids' room"), default=False)
     children_count = models.PositiveSmallIntegerField(_("children"), default=0)
     children_ages = models.CharField(_("children's ages"), max_length=60, blank=True)
@@ -106,3 +143,33 @@ class TopicProposal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.topic_id} ({'published' if self.published else 'held'})"
+
+
+class PendingVote(models.Model):
+    """A phone typed for a topic, counted (or dropped) by the tick; never shown to anyone."""
+
+    topic = models.ForeignKey(TopicRequest, on_delete=models.CASCADE, related_name="+")
+    centre = models.ForeignKey(Centre, on_delete=models.PROTECT, related_name="+")
+    phone = EncryptedTextField()
+    # Sent with a proposal: a member's proposal also names her as its author.
+    proposed = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"pending vote for {self.topic_id}"
+
+
+class PublicAttempt(models.Model):
+    """One POST to a public form, counted by the rate limit (public/throttle.py)."""
+
+    key = models.CharField(max_length=64)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.key[:8]}… {self.at:%Y-%m-%d %H:%M}"

@@ -19,6 +19,16 @@ urlpatterns = [
         views_staff.application_handled,
         name="application_handled",
     ),
+    path(
+        "staff/applications/<int:pk>/confirm/",
+        views_staff.application_confirm,
+        name="application_confirm",
+    ),
+    path(
+        "staff/applications/<int:pk>/release/",
+        views_staff.application_release,
+        name="application_release",
+    ),
     path("staff/topics/", views_staff.staff_topics, name="staff_topics"),
     path("staff/topics/<int:pk>/review/", views_staff.topic_review, name="topic_review"),
 ]

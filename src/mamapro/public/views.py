@@ -2,7 +2,10 @@
 
 Every page is sent with `Cache-Control: no-store`, so a page she left with the quick exit is
 not kept in the browser's cache for the next person to bring back, nor the form she filled.
-The answer to an application, a proposal or a vote is the same whether the phone is known.
+The answer to an application, a proposal or a vote is the same whether the phone is known
+(and takes the same time: see services/). Every POST passes the rate limit first
+(throttle.py): per address before anything else, per phone once the form is valid; over it,
+the same 429 page with `Retry-After`, whichever limit and whoever's phone.
 """
 
 from __future__ import annotations
@@ -16,14 +19,14 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from mamapro.centres.models import Centre
 from mamapro.core.permissions import PUBLIC, rule
 from mamapro.programs.models import Run, TopicRequest
-from mamapro.public import queries
+from mamapro.public import queries, throttle
 from mamapro.public.consent import CONSENT_PARAGRAPHS
 from mamapro.public.forms import ApplicationForm, TopicProposalForm, TopicVoteForm
 from mamapro.public.services import applications, topics
@@ -42,6 +45,32 @@ def _add_errors(form: Form, exc: ValidationError) -> None:
     for name, messages in exc.message_dict.items():
         for message in messages:
             form.add_error(name if name in form.fields else None, message)
+
+
+def _too_many(request: HttpRequest, refusal: throttle.Refusal) -> HttpResponse:
+    minutes = max(1, -(-refusal.retry_after // 60))
+    if minutes > 90:
+        hours = -(-minutes // 60)
+        wait = ngettext(
+            "Please try again in %(count)s hour.", "Please try again in %(count)s hours.", hours
+        ) % {"count": hours}
+    else:
+        wait = ngettext(
+            "Please try again in %(count)s minute.",
+            "Please try again in %(count)s minutes.",
+            minutes,
+        ) % {"count": minutes}
+    response = render(request, "public/too_many.html", {"wait": wait}, status=429)
+    response["Retry-After"] = str(refusal.retry_after)
+    return response
+
+
+def _limited(request: HttpRequest, form: Form, action: str) -> throttle.Refusal | None:
+    """Count this POST for its address, and for its phone when the form is valid."""
+    refusal = throttle.check_address(request)
+    if refusal is None and form.is_valid():
+        refusal = throttle.check_phone(action, form.cleaned_data["phone"])
+    return refusal
 
 
 def _by_centre(runs: Iterable[Run]) -> list[tuple[Centre, list[tuple[Run, list[Any]]]]]:
@@ -95,6 +124,8 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
     if run is None or not applications.open_for_applications(run):
         return _not_found(request)
     form = ApplicationForm(request.POST or None, run=run, language=get_language())
+    if request.method == "POST" and (refusal := _limited(request, form, throttle.APPLICATION)):
+        return _too_many(request, refusal)
     if request.method == "POST" and form.is_valid():
         try:
             applications.apply(run, form.application_input())
@@ -136,6 +167,8 @@ def topic_list(request: HttpRequest) -> HttpResponse:
 @never_cache
 def topic_propose(request: HttpRequest) -> HttpResponse:
     form = TopicProposalForm(request.POST or None)
+    if request.method == "POST" and (refusal := _limited(request, form, throttle.PROPOSAL)):
+        return _too_many(request, refusal)
     if request.method == "POST" and form.is_valid():
         try:
             topics.propose_topic(
@@ -159,6 +192,8 @@ def topic_vote(request: HttpRequest, pk: int) -> HttpResponse:
     if topic is None:
         return _not_found(request)
     form = TopicVoteForm(request.POST or None)
+    if request.method == "POST" and (refusal := _limited(request, form, throttle.VOTE)):
+        return _too_many(request, refusal)
     if request.method == "POST" and form.is_valid():
         try:
             topics.vote(topic, phone=form.cleaned_data["phone"])

@@ -1,4 +1,10 @@
-"""Staff pages for what arrives from the public site: applications and workshop topics."""
+"""Staff pages for what arrives from the public site: applications and workshop topics.
+
+A seat asked for on the public form is only held (services/applications.py): the
+coordinator confirms it here (or on the run page, or `POST /api/v1/enrollments/{id}/accept`)
+once she has spoken to her on a safe channel or she has paid, or releases it to the next in
+line.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +26,7 @@ from mamapro.core import permissions as perms
 from mamapro.core.errors import Conflict
 from mamapro.core.text import fold
 from mamapro.programs.models import Enrollment, TopicRequest
+from mamapro.programs.services import enrollment as seats
 from mamapro.programs.services.enrollment import waitlist_positions
 from mamapro.public import queries
 from mamapro.public.models import Application
@@ -99,6 +106,47 @@ def application_handled(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if services.mark_handled(application, actor=perms.acting_user(request)):
         messages.success(request, _("Marked as handled."))
+    return _back(request, reverse("public:staff_applications"))
+
+
+def _held(request: HttpRequest, pk: int) -> Enrollment | None:
+    application = perms.get_for_user(
+        Application.objects.select_related("enrollment"), request.user, perms.ENROLLMENT_EDIT, pk=pk
+    )
+    return application.enrollment
+
+
+@perms.rule(perms.ENROLLMENT_EDIT)
+@require_POST
+def application_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """The centre confirms the seat held for her application."""
+    enrollment = _held(request, pk)
+    if enrollment is None:
+        messages.error(request, _("No seat is held for this application."))
+    else:
+        try:
+            seats.accept_offer(enrollment, actor=perms.acting_user(request))
+        except Conflict as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The seat is confirmed."))
+    return _back(request, reverse("public:staff_applications"))
+
+
+@perms.rule(perms.ENROLLMENT_EDIT)
+@require_POST
+def application_release(request: HttpRequest, pk: int) -> HttpResponse:
+    """The centre gives the held seat back: it passes to the next woman waiting."""
+    enrollment = _held(request, pk)
+    if enrollment is None:
+        messages.error(request, _("No seat is held for this application."))
+    else:
+        try:
+            seats.decline_offer(enrollment, actor=perms.acting_user(request))
+        except Conflict as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The seat is released to the next woman waiting."))
     return _back(request, reverse("public:staff_applications"))
 
 

@@ -7,6 +7,13 @@ take a seat runs inside `locked_run`: lock the run, recount from the enrollment 
 A waitlist per seat type, in arrival order. A freed seat becomes an offer to the first woman
 waiting; the offer holds the seat until she accepts, declines, or it expires (the run's
 `offer_hours`), and then passes on.
+
+A seat asked for through the public form is never confirmed by the form: `enroll(...,
+hold_hours=...)` gives it to her as an offer held for the centre (status `offered`, source
+`public`) that lasts `hold_hours`. It counts against the seats like any offer; the
+coordinator confirms it (`accept_offer`) once she has spoken to her on a safe channel or
+she has paid, or it lapses and `mamapro programs tick` passes it to the next in line.
+Anyone who knows her phone can fill in that form; only the centre can give her a seat.
 """
 
 from __future__ import annotations
@@ -153,6 +160,15 @@ def _confirm(enrollment: Enrollment, run: Run, now: dt.datetime) -> None:
             fee.save()
 
 
+def _hold(enrollment: Enrollment, now: dt.datetime, hours: int) -> None:
+    """The seat is hers until it expires, pending the centre's confirmation (no fee yet)."""
+    enrollment.status = Status.OFFERED
+    enrollment.offered_at = now
+    enrollment.offer_expires_at = now + dt.timedelta(hours=hours)
+    enrollment.confirmed_at = None
+    enrollment.save()
+
+
 def _offer_free_seats(
     run: Run, seat_type: str, now: dt.datetime, actor: User | None
 ) -> list[Enrollment]:
@@ -212,8 +228,13 @@ def enroll(
     kids_room_children: Iterable[Child] = (),
     now: dt.datetime | None = None,
     participant_is_fresh: bool = False,
+    hold_hours: int | None = None,
 ) -> Enrollment:
-    """Confirm her seat if one of that type is free and nobody is waiting; else waitlist her."""
+    """Confirm her seat if one of that type is free and nobody is waiting; else waitlist her.
+
+    With `hold_hours` the free seat is held for the centre's confirmation instead (an offer
+    that expires), never confirmed here.
+    """
     if not participant_is_fresh:
         # Her record as it is now (eligibility may have been verified a moment ago); read
         # before the lock, to keep the time the run is locked short.
@@ -244,7 +265,10 @@ def enroll(
             enrollment.ended_at = None
             enrollment.kids_room_requested = False
             if counts.left(seat_type) > 0 and counts.waiting(seat_type) == 0:
-                _confirm(enrollment, run, now)
+                if hold_hours is None:
+                    _confirm(enrollment, run, now)
+                else:
+                    _hold(enrollment, now, hold_hours)
             else:
                 enrollment.status = Status.WAITLISTED
                 enrollment.save()
@@ -254,7 +278,12 @@ def enroll(
                 # Known to have no fee: let `enrollment.fee` say so without asking the database.
                 Enrollment.fee.related.set_cached_value(enrollment, None)
             _request_kids_room(enrollment, run, participant, kids_room_children)
-            _record(AuditEntry.Action.CREATE, enrollment, actor, event="enrolled")
+            _record(
+                AuditEntry.Action.CREATE,
+                enrollment,
+                actor,
+                event="held" if enrollment.status == Status.OFFERED else "enrolled",
+            )
             _announce(enrollment, now)
     return enrollment
 

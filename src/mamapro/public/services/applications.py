@@ -6,13 +6,22 @@ the visitor touches her record: anyone who knows her phone can fill in this form
 partner included), so her name, her safe-contact wishes and her circumstances stay as the
 centre recorded them. The application keeps what was typed, for the coordinator to compare.
 
-Seats: a paid place goes through the same `enroll` as a coordinator's enrollment (confirmed
-if a seat is free and nobody waits, else the paid waitlist). A free place needs a circumstance
-checked in person, which no web form can do: her stated circumstance is recorded, unverified,
-and the application waits for the coordinator, who verifies it and then enrolls her; a woman
-already verified goes straight to the free seats' line.
+Seats: the form never confirms one. A paid place (or the one place of a free workshop) is
+held for her (`enroll(..., hold_hours=...)`: an offer held for the centre, counted against
+the seats) for `PUBLIC_SEAT_HOLD_HOURS` (48 by default), or she joins the waitlist; the
+coordinator confirms the held seat after speaking to her on a safe channel or once she has
+paid, else `mamapro programs tick` passes it to the next in line. A free place needs a
+circumstance checked in person, which no web form can do: her stated circumstance is
+recorded, unverified, and the application waits for the coordinator, who verifies it and
+then enrolls her (even if she was verified before: her phone alone proves nothing).
 
-Whatever happens, the visitor sees the same answer: whether a phone is known never shows.
+Whatever happens, the visitor sees the same answer, and the request does the same work:
+whether a phone is known never shows, not even in how long the answer takes. A new woman is
+registered (her record, her consent, the audit entries); for a known phone the very same
+registration is done for a stand-in inside a savepoint and rolled back, and when she already
+has her place in the run, the stand-in's seat is rehearsed too. Same queries, same writes,
+same hashing and encryption; `tests/test_same_answer.py` pins the counts and measures the
+time.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -40,6 +50,13 @@ from mamapro.public.models import Application
 PAID = Enrollment.SeatType.PAID
 FREE = Enrollment.SeatType.FREE
 MAX_CHILDREN = 6
+# Registered to nobody (+7 700 000 00 00): the stand-in of the rehearsed registration.
+STANDIN_PHONE = "+77000000000"
+
+
+def hold_hours() -> int:
+    """How long a seat asked for on the public form is held for the centre's confirmation."""
+    return int(getattr(settings, "PUBLIC_SEAT_HOLD_HOURS", 48))
 
 
 @dataclass(frozen=True)
@@ -156,52 +173,83 @@ def _participant_data(data: ApplicationInput, phone: str) -> dict[str, object]:
     }
 
 
-def _find_or_register(run: Run, data: ApplicationInput, phone: str) -> tuple[Participant, bool]:
-    """Her record at this centre and whether it existed; a new woman is registered here."""
-    existing = Participant.objects.filter(centre_id=run.centre_id, phone=phone).first()
-    if existing is not None:
-        return existing, True
-    try:
-        participant = people.create_participant(
-            centre=run.centre,
-            data=_participant_data(data, phone),
-            circumstances=data.circumstances,
-        )
-    except ValidationError as exc:
-        # A second application with the same phone won the race by an instant: she is a
-        # repeat after all (and must not be told "this phone is already registered").
-        if "phone" in getattr(exc, "error_dict", {}):
-            existing = Participant.objects.filter(centre_id=run.centre_id, phone=phone).first()
-            if existing is not None:
-                return existing, True
-        raise
+def _register(run: Run, data: ApplicationInput, phone: str) -> Participant:
+    participant = people.create_participant(
+        centre=run.centre,
+        data=_participant_data(data, phone),
+        circumstances=data.circumstances,
+    )
     people.record_consent(
         participant, kind=Consent.Kind.DATA_PROCESSING, version=data.consent_version
     )
-    return participant, False
+    return participant
 
 
-def _enroll(run: Run, participant: Participant, seat_wanted: str) -> Enrollment | None:
+def _hold_seat(run: Run, participant: Participant) -> Enrollment:
+    """Her seat held for the centre (or her place in line); never a confirmed seat."""
+    try:
+        return enroll(
+            run, participant, PAID, source=Enrollment.Source.PUBLIC, hold_hours=hold_hours()
+        )
+    except Conflict:
+        # Enrolled by a coordinator a moment ago; nothing to add.
+        found = Enrollment.objects.filter(run=run, participant=participant).first()
+        assert found is not None
+        return found
+
+
+def _find(run: Run, phone: str) -> tuple[Participant | None, Enrollment | None]:
+    """Her record here and her place in this run, in two queries whether she exists or not."""
+    existing = Participant.objects.filter(centre_id=run.centre_id, phone=phone).first()
     current = (
-        Enrollment.objects.filter(run=run, participant=participant, status__in=Enrollment.ACTIVE)
+        Enrollment.objects.filter(
+            run=run,
+            participant_id=existing.pk if existing is not None else 0,
+            status__in=Enrollment.ACTIVE,
+        )
         .order_by("-id")
         .first()
     )
-    if current is not None:
-        # Already in this run (a repeat): keep her place as it is, link it for the coordinator.
-        return current
-    if seat_wanted == FREE and not participant.eligibility_verified:
-        # Waits for the in-person check; the coordinator then enrolls her on a free seat.
-        return None
+    return existing, current
+
+
+def _register_or_rehearse(
+    run: Run, data: ApplicationInput, phone: str
+) -> tuple[Participant, bool, Enrollment | None]:
+    """Her record (registered now if new), whether it existed, and her place in this run."""
+    existing, current = _find(run, phone)
+    wants_seat = data.seat_wanted == PAID
+    rehearsal = transaction.savepoint()
     try:
-        return enroll(run, participant, seat_wanted, source=Enrollment.Source.PUBLIC)
-    except Conflict:
-        # Enrolled by a coordinator a moment ago; nothing to add.
-        return Enrollment.objects.filter(run=run, participant=participant).first()
+        registered = _register(run, data, STANDIN_PHONE if existing is not None else phone)
+        if existing is not None and wants_seat and current is not None:
+            _hold_seat(run, registered)  # she has her place: the stand-in's is rehearsed
+    except ValidationError as exc:
+        transaction.savepoint_rollback(rehearsal)
+        if existing is not None:
+            # The stand-in's number was taken after all: the rehearsal is only work.
+            registered = existing
+        elif "phone" in getattr(exc, "error_dict", {}):
+            # A second application with the same phone won the race by an instant: she is
+            # a repeat after all (and must not be told "this phone is already registered").
+            existing, current = _find(run, phone)
+            if existing is None:
+                raise
+        else:
+            raise
+    else:
+        if existing is not None:
+            transaction.savepoint_rollback(rehearsal)
+        else:
+            transaction.savepoint_commit(rehearsal)
+    participant = existing if existing is not None else registered
+    if wants_seat and current is None:
+        current = _hold_seat(run, participant)
+    return participant, existing is not None, current
 
 
 def apply(run: Run, data: ApplicationInput) -> Application:
-    """Record an application, her place if one can be given, and (when new) her record."""
+    """Record an application, her held seat or place in line, and (when new) her record."""
     # The run as it is now: it may have closed since the visitor opened the form.
     run = Run.objects.select_related("centre", "course").get(pk=run.pk)
     check_application(run, data)
@@ -209,8 +257,7 @@ def apply(run: Run, data: ApplicationInput) -> Application:
         raise ValidationError({"run": _("Applications for this course are closed.")})
     phone = normalise_phone(data.phone)
     with transaction.atomic():
-        participant, repeat = _find_or_register(run, data, phone)
-        enrollment = _enroll(run, participant, data.seat_wanted)
+        participant, repeat, enrollment = _register_or_rehearse(run, data, phone)
         channels = _participant_data(data, phone)["contact_channels"]
         application = Application.objects.create(
             centre_id=run.centre_id,

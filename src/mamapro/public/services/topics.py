@@ -2,12 +2,16 @@
 
 Identity is her phone, looked up at the topic's centre: a vote counts only for a woman
 registered there, once per topic (the database's unique constraint decides under a race).
-A phone nobody knows creates nothing: no participant from a bare phone, no stored number.
+A phone nobody knows creates nothing lasting: no participant from a bare phone, and the
+number is dropped when the tick has looked at it.
 
-The visitor's answer never depends on the phone: counted, already counted or unknown look the
-same, the public list shows no vote counts and is not ordered by votes, and a proposal stays
-off the public list until staff review it. Otherwise typing someone's phone here would tell
-whether she comes to the centre.
+The visitor's answer never depends on the phone, nor does the work the request does: the
+request only keeps the typed phone, encrypted, as a `PendingVote`; `mamapro programs tick`
+(`count_pending_votes`) looks it up later, counts the vote for the member it belongs to (and
+names her as a proposal's author), and drops it either way. Counted, already counted or
+unknown look the same and take the same time; the public list shows no vote counts and is
+not ordered by votes, and a proposal stays off the public list until staff review it.
+Otherwise typing someone's phone here would tell whether she comes to the centre.
 """
 
 from __future__ import annotations
@@ -25,15 +29,14 @@ from mamapro.people.models import Participant
 from mamapro.people.validators import normalise_phone
 from mamapro.programs.models import TopicRequest
 from mamapro.programs.services import topics as programme_topics
-from mamapro.public.models import TopicProposal
+from mamapro.public.models import PendingVote, TopicProposal
 
 
-def _member(centre_id: int, phone: str) -> Participant | None:
+def _phone(phone: str) -> str:
     try:
-        normal = normalise_phone(phone)
+        return normalise_phone(phone)
     except ValidationError as exc:
         raise ValidationError({"phone": exc.messages}) from None
-    return Participant.objects.filter(centre_id=centre_id, phone=normal).first()
 
 
 def _check_text(title: str, details: str) -> tuple[str, str]:
@@ -52,30 +55,43 @@ def _check_text(title: str, details: str) -> tuple[str, str]:
 
 
 def propose_topic(centre: Centre, *, title: str, details: str, phone: str) -> TopicRequest:
-    """A new topic, held for review; a member's proposal also counts as her vote."""
+    """A new topic, held for review; a member's proposal also counts as her vote (at the tick)."""
     title, details = _check_text(title, details)
-    member = _member(centre.pk, phone)
+    normal = _phone(phone)
     with transaction.atomic():
-        # The programme's own path for topics and votes (audited there); held here.
-        topic = programme_topics.propose_topic(
-            centre, title=title, details=details, proposed_by=member
-        )
+        # The programme's own path for topics (audited there); held here.
+        topic = programme_topics.propose_topic(centre, title=title, details=details)
         TopicProposal.objects.create(topic=topic, centre=centre)
-        if member is not None:
-            programme_topics.vote(topic, member)
+        PendingVote.objects.create(topic=topic, centre=centre, phone=normal, proposed=True)
     return topic
 
 
-def vote(topic: TopicRequest, *, phone: str) -> bool:
-    """Count her vote once; True only when a new vote was recorded (never shown to her)."""
-    member = _member(topic.centre_id, phone)
-    if member is None:
-        return False
-    try:
-        programme_topics.vote(topic, member)
-    except Conflict:
-        return False  # she voted before, or voting has just closed
-    return True
+def vote(topic: TopicRequest, *, phone: str) -> None:
+    """Keep the typed phone for the tick to count; nothing here depends on who it is."""
+    PendingVote.objects.create(topic=topic, centre_id=topic.centre_id, phone=_phone(phone))
+
+
+def count_pending_votes() -> int:
+    """The tick: each pending vote counts once for the member with that phone at the topic's
+    centre; every pending row is dropped, counted or not. Returns how many votes counted."""
+    counted = 0
+    for pending in PendingVote.objects.select_related("topic").order_by("id"):
+        with transaction.atomic():
+            member = Participant.objects.filter(
+                centre_id=pending.centre_id, phone=pending.phone, erased_at__isnull=True
+            ).first()
+            if member is not None:
+                topic = pending.topic
+                if pending.proposed and topic.proposed_by_id is None:
+                    TopicRequest.objects.filter(pk=topic.pk).update(proposed_by=member)
+                try:
+                    programme_topics.vote(topic, member)
+                except Conflict:
+                    pass  # she voted before, or voting has closed
+                else:
+                    counted += 1
+            pending.delete()
+    return counted
 
 
 def review_topic(topic: TopicRequest, *, publish: bool, actor: User | None = None) -> TopicProposal:

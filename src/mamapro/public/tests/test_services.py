@@ -16,7 +16,7 @@ from mamapro.people.models import Consent, Participant
 from mamapro.programs.models import Course, Enrollment, Fee, Run, TopicRequest, TopicVote
 from mamapro.programs.services.enrollment import enroll
 from mamapro.public.consent import CONSENT_VERSION
-from mamapro.public.models import Application, TopicProposal
+from mamapro.public.models import Application, PendingVote, TopicProposal
 from mamapro.public.services import applications, topics
 from mamapro.public.services.applications import ApplicationInput
 
@@ -35,7 +35,7 @@ AIGERIM = ApplicationInput(
 )
 
 
-def test_a_new_woman_is_registered_with_her_consent_and_a_paid_seat(run) -> None:
+def test_a_new_woman_is_registered_with_her_consent_and_a_held_paid_seat(run) -> None:
     application = applications.apply(run, AIGERIM)
 
     her = Participant.objects.get()
@@ -50,12 +50,18 @@ def test_a_new_woman_is_registered_with_her_consent_and_a_paid_seat(run) -> None
     assert (consent.kind, consent.version) == ("data_processing", CONSENT_VERSION)
 
     enrollment = Enrollment.objects.get(participant=her)
+    # Held for the centre's confirmation, never confirmed by the form; no fee until then.
     assert (enrollment.seat_type, enrollment.status, enrollment.source) == (
         "paid",
-        "confirmed",
+        "offered",
         "public",
     )
-    assert Fee.objects.get(enrollment=enrollment).amount == Decimal("15000.00")
+    assert enrollment.confirmed_at is None
+    assert enrollment.offer_expires_at is not None
+    assert enrollment.offered_at is not None
+    hold = enrollment.offer_expires_at - enrollment.offered_at
+    assert hold == dt.timedelta(hours=applications.hold_hours()) == dt.timedelta(hours=48)
+    assert not Fee.objects.exists()
     assert application.enrollment == enrollment
     assert application.is_repeat is False
     assert application.consent_version == CONSENT_VERSION
@@ -137,17 +143,17 @@ def test_a_free_place_waits_for_the_in_person_check(run) -> None:
     assert her.eligibility_verified is False
 
 
-def test_a_verified_woman_goes_straight_to_the_free_seats(run, make_participant) -> None:
+def test_a_verified_woman_asking_for_a_free_place_still_waits_for_the_coordinator(
+    run, make_participant
+) -> None:
+    """Her phone alone proves nothing: whoever typed it, the coordinator enrolls her."""
     her = make_participant(phone="+77015551234", circumstances=("stay_at_home",))
     people.update_participant(her, data={}, eligibility_verified=True)
     application = applications.apply(
         run, replace(AIGERIM, seat_wanted="free", circumstances=("stay_at_home",))
     )
-    assert application.enrollment is not None
-    assert (application.enrollment.seat_type, application.enrollment.status) == (
-        "free",
-        "confirmed",
-    )
+    assert application.enrollment is None
+    assert not Enrollment.objects.filter(participant=her).exists()
 
 
 def test_a_full_run_puts_her_on_the_waiting_list(make_run, make_women) -> None:
@@ -175,7 +181,7 @@ def test_a_workshop_has_one_kind_of_place_and_no_fee(almaty) -> None:
     assert applications.seat_choices(run) == ["paid"]
     application = applications.apply(run, AIGERIM)
     assert application.enrollment is not None
-    assert application.enrollment.status == "confirmed"
+    assert application.enrollment.status == "offered"  # held for the centre, free or not
     assert not Fee.objects.exists()
 
 
@@ -219,17 +225,20 @@ def test_a_closed_run_takes_no_application(make_run) -> None:
 
 
 def test_two_applications_racing_with_one_phone_make_one_woman(run, monkeypatch) -> None:
-    """The other application commits between our lookup and our insert."""
-    real_create = people.create_participant
+    """The other application committed between our lookup and our insert."""
+    other = applications.apply(run, AIGERIM)  # the other request, a moment earlier
+    real_find = applications._find
+    calls = []
 
-    def racing_create(**kwargs):
-        real_create(**kwargs)  # the other request, a moment earlier
-        return real_create(**kwargs)
+    def late_find(run, phone):
+        calls.append(phone)
+        return (None, None) if len(calls) == 1 else real_find(run, phone)
 
-    monkeypatch.setattr(applications.people, "create_participant", racing_create)
+    monkeypatch.setattr(applications, "_find", late_find)
     application = applications.apply(run, AIGERIM)
     assert Participant.objects.count() == 1
     assert application.is_repeat is True
+    assert application.enrollment == other.enrollment
 
 
 def test_kids_room_answers_are_kept_on_the_application(run) -> None:
@@ -260,32 +269,45 @@ def test_a_member_proposes_a_topic_held_for_review_with_her_vote(almaty, make_pa
         almaty, title="  Как  открыть ИП ", details="Налоги", phone="8 701 555 12 34"
     )
     assert topic.title == "Как открыть ИП"
-    assert topic.proposed_by == her
     assert topic.status == TopicRequest.Status.OPEN
     assert TopicProposal.objects.get(topic=topic).reviewed_at is None
+    # The request only kept the phone; the tick finds her, names her and counts her vote.
+    assert topic.proposed_by is None
+    assert not TopicVote.objects.exists()
+    assert topics.count_pending_votes() == 1
+    topic.refresh_from_db()
+    assert topic.proposed_by == her
     assert list(TopicVote.objects.values_list("participant_id", flat=True)) == [her.pk]
+    assert not PendingVote.objects.exists()
 
 
 def test_a_stranger_s_proposal_is_kept_without_creating_anyone(almaty) -> None:
     topic = topics.propose_topic(
         almaty, title="Английский для начинающих", details="", phone="+77770001122"
     )
+    assert topics.count_pending_votes() == 0
+    topic.refresh_from_db()
     assert topic.proposed_by is None
     assert not Participant.objects.exists()
     assert not TopicVote.objects.exists()
     assert TopicProposal.objects.filter(topic=topic).exists()
+    assert not PendingVote.objects.exists()  # the stranger's number is not kept
 
 
 def test_one_vote_per_member_and_none_for_strangers(almaty, astana, make_participant) -> None:
     her = make_participant(phone="+77015551234")
     make_participant(astana, phone="+77015559999")
     topic = TopicRequest.objects.create(centre=almaty, title="Фотосъёмка")
-    assert topics.vote(topic, phone="8 701 555 12 34") is True
-    assert topics.vote(topic, phone="+77015551234") is False
-    assert topics.vote(topic, phone="+77770001122") is False
+    topics.vote(topic, phone="8 701 555 12 34")
+    topics.vote(topic, phone="+77015551234")
+    topics.vote(topic, phone="+77770001122")
     # A member of another centre is a stranger here.
-    assert topics.vote(topic, phone="+77015559999") is False
+    topics.vote(topic, phone="+77015559999")
+    assert not topic.votes.exists()  # nothing counted by the request itself
+    assert PendingVote.objects.count() == 4
+    assert topics.count_pending_votes() == 1
     assert list(topic.votes.values_list("participant_id", flat=True)) == [her.pk]
+    assert not PendingVote.objects.exists()
     assert Participant.objects.count() == 2
     with pytest.raises(ValidationError) as caught:
         topics.vote(topic, phone="12")

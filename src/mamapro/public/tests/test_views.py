@@ -185,7 +185,10 @@ def test_a_woman_applies_and_the_coordinator_finds_her(client, run, personas) ->
     page = _html(client, reverse("public:staff_applications"), HTTP_ACCEPT_LANGUAGE="en")
     assert "Сейітқызы Айгерім" in page
     assert reverse("people:participant_detail", args=[her.pk]) in page
-    assert "Confirmed" in page
+    # The form held her seat; the coordinator confirms it after speaking to her.
+    assert "Seat offered" in page
+    assert "The seat is held until" in page
+    assert reverse("public:application_confirm", args=[Application.objects.get().pk]) in page
 
 
 def test_a_repeat_looks_exactly_like_a_first_application(client, run, make_participant) -> None:
@@ -369,6 +372,7 @@ def test_a_vote_answers_the_same_for_members_strangers_and_repeats(
         for phone in ("8 701 555 12 34", "8 701 555 12 34", "+7 777 000 11 22")
     ]
     assert {(r.status_code, r["Location"]) for r in answers} == {(302, "/topics/?done=vote")}
+    topics.count_pending_votes()  # the tick
     assert list(topic.votes.values_list("participant_id", flat=True)) == [member.pk]
     assert Participant.objects.count() == 1
 
@@ -398,6 +402,7 @@ def test_staff_see_topics_ordered_by_votes_and_review_them(
     for woman in women:
         topics.vote(many, phone=woman.phone)
     topics.vote(few, phone=women[1].phone)
+    topics.count_pending_votes()  # the tick
 
     client.force_login(personas["comms"])
     page = _html(client, reverse("public:staff_topics"), HTTP_ACCEPT_LANGUAGE="en")
