@@ -28,6 +28,7 @@ from mamapro.conf import (
     sqlite_files_private,
 )
 from mamapro.conf import local_keys as local_data_keys
+from mamapro.core.audit_key import audit_key_from_env
 
 # Lets admin.ModelAdmin[Model] and friends be subscripted at run time, as the type stubs do.
 django_stubs_ext.monkeypatch()
@@ -128,6 +129,10 @@ if not _data_keys:
     _data_keys = local_data_keys(VAR_DIR)
 DATA_KEYS = check_data_keys(_data_keys)
 DATA_KEYS_FROM_ENV = bool(env_list("DATA_KEYS", []))
+# The audit chain's HMAC key (core/audit_key.py), kept outside the database and its backups.
+AUDIT_KEY = audit_key_from_env(
+    VAR_DIR, required=DATABASE_URL is not None and not env_bool("MAMAPRO_TESTING", False)
+)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

@@ -26,6 +26,7 @@ def run(args: list[str]) -> int:
     env.setdefault("DJANGO_SETTINGS_MODULE", "mamapro.settings")
     # Tests make their own database; a throwaway key keeps them independent of var/.
     env.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+    env.setdefault("AUDIT_KEY", secrets.token_urlsafe(50))
     python = sys.executable
     database = env.get("DATABASE_URL", "").split("://", 1)[0] or "sqlite (default)"
     print(f"mamapro test: database {database}", flush=True)

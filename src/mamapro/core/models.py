@@ -119,6 +119,25 @@ class AuditChainHead(models.Model):
         return f"#{self.seq} {self.entry_hash[:12]}"
 
 
+class AnonymousAuditWindow(models.Model):
+    """How many anonymous events one address sent in one minute (core/audit.py): the first
+    few are appended to the chain, the rest only counted here, then logged as one summary."""
+
+    ip = models.GenericIPAddressField()
+    window = models.DateTimeField()
+    logged = models.PositiveIntegerField(default=0)
+    coalesced = models.PositiveIntegerField(default=0)
+    actions = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ip", "window"], name="core_anon_audit_window_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ip} @ {self.window:%H:%M}: {self.logged}+{self.coalesced}"
+
+
 def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
