@@ -182,8 +182,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # django-otp's TOTP model is replaced by core.models.TOTPDevice (secret encrypted at rest);
+    # core's migration 0006 moved any devices from the plugin's table and dropped it.
     "django_otp",
-    "django_otp.plugins.otp_totp",
     "ninja",
 ]
 

@@ -21,8 +21,17 @@ from mamapro.core.errors import DomainError
 from mamapro.core.models import ApiToken, User, hash_token
 
 
+class TokenExpired(AuthenticationError):
+    """A real token past its `expires_at`: 401, saying so (a new one is needed, not a fix)."""
+
+    def __init__(self, expired_on: str) -> None:
+        super().__init__()
+        self.expired_on = expired_on
+
+
 class TokenAuth(HttpBearer):
-    """`Authorization: Bearer <token>`; the request then acts as the token's user."""
+    """`Authorization: Bearer <token>`; the request then acts as the token's user.
+    Revoked tokens, tokens of deactivated users and expired tokens are refused (401)."""
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
         found = (
@@ -33,6 +42,8 @@ class TokenAuth(HttpBearer):
         if found is None:
             return None
         now = timezone.now()
+        if found.expires_at <= now:
+            raise TokenExpired(timezone.localdate(found.expires_at).isoformat())
         if found.last_used_at is None or (now - found.last_used_at).total_seconds() > 300:
             ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
         request.user = found.user
@@ -158,6 +169,18 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(AuthenticationError)
     def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        if isinstance(exc, TokenExpired):
+            return api.create_response(
+                request,
+                {
+                    "detail": _(
+                        "This token expired on %(date)s. Ask for a new one "
+                        "(mamapro token create)."
+                    )
+                    % {"date": exc.expired_on}
+                },
+                status=401,
+            )
         return api.create_response(
             request,
             {"detail": _("Send a valid token: Authorization: Bearer <token>.")},

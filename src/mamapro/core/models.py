@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
+import time
+from binascii import unhexlify
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -11,9 +14,14 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, TimestampMixin
+from django_otp.oath import TOTP
+from django_otp.util import random_hex
+
+from mamapro.core.crypto import EncryptedTextField
 
 
-class User(AbstractUser):
+class User(AbstractUser):  # type: ignore[django-manager-missing]  # (django-otp is untyped)
     """A staff account. Mothers do not need one to apply."""
 
     language = models.CharField(
@@ -142,8 +150,19 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+TOKEN_DAYS = 90
+
+
+def _token_expiry() -> dt.datetime:
+    return timezone.now() + dt.timedelta(days=TOKEN_DAYS)
+
+
 class ApiToken(models.Model):
-    """A bearer token for the API. Only its SHA-256 is stored; the token is shown once."""
+    """A bearer token for the API. Only its SHA-256 is stored; the token is shown once.
+
+    Every token expires (TOKEN_DAYS by default, `mamapro token create --days N`), and a
+    revoked token stays revoked: `revoked_at` can be set once and never cleared.
+    """
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -157,6 +176,7 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"), default=_token_expiry)
 
     class Meta:
         verbose_name = _("API token")
@@ -165,15 +185,43 @@ class ApiToken(models.Model):
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding and self.revoked_at is None:
+            stored = type(self).objects.filter(pk=self.pk).values_list("revoked_at", flat=True)
+            if stored.first() is not None:
+                raise PermissionError("A revoked API token stays revoked.")
+        super().save(*args, **kwargs)
+
     @classmethod
-    def issue(cls, user: User, label: str = "") -> tuple[ApiToken, str]:
+    def issue(cls, user: User, label: str = "", days: int = TOKEN_DAYS) -> tuple[ApiToken, str]:
         raw = "mp_" + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, key_hash=hash_token(raw), prefix=raw[:8], label=label)
+        token = cls.objects.create(
+            user=user,
+            key_hash=hash_token(raw),
+            prefix=raw[:8],
+            label=label,
+            expires_at=timezone.now() + dt.timedelta(days=days),
+        )
         return token, raw
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    def revoke(self) -> bool:
+        """Revoke it now; False when it already was (the first revocation time stays)."""
+        if self.revoked_at is not None:
+            return False
+        now = timezone.now()
+        done = type(self).objects.filter(pk=self.pk, revoked_at__isnull=True).update(revoked_at=now)
+        if done:
+            self.revoked_at = now
+        return bool(done)
 
 
 class LoginFailure(models.Model):
-    """A failed log-in, kept for the throttle (core/security.py): per name and address."""
+    """A failed log-in or a wrong second-step code, kept a day for the throttle
+    (core/security.py): per name (a keyed digest, never the typed text) and address."""
 
     username_key = models.CharField(max_length=150)
     ip = models.CharField(max_length=45)
@@ -184,3 +232,78 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username_key} @ {self.ip}"
+
+
+def _new_totp_key() -> str:
+    return random_hex(20)
+
+
+class TOTPDevice(TimestampMixin, Device):
+    """An authenticator app (TOTP, RFC 6238), as django-otp's TOTPDevice but with its secret
+    encrypted at rest (core/crypto.py): a copy of the database or a backup does not hold the
+    codes of every staff member's phone.
+
+    There is no per-device throttle: wrong codes count per user and address, with a capped
+    wait (core/security.py), so someone with her password elsewhere cannot lock her out.
+    """
+
+    key = EncryptedTextField(default=_new_totp_key)
+    step: models.PositiveSmallIntegerField[int, int] = models.PositiveSmallIntegerField(default=30)
+    t0: models.BigIntegerField[int, int] = models.BigIntegerField(default=0)
+    digits: models.PositiveSmallIntegerField[int, int] = models.PositiveSmallIntegerField(
+        choices=[(6, 6), (8, 8)], default=6
+    )
+    tolerance: models.PositiveSmallIntegerField[int, int] = models.PositiveSmallIntegerField(
+        default=1
+    )
+    drift: models.SmallIntegerField[int, int] = models.SmallIntegerField(default=0)
+    last_t: models.BigIntegerField[int, int] = models.BigIntegerField(default=-1)
+
+    class Meta(Device.Meta):
+        verbose_name = _("authenticator app")
+        verbose_name_plural = _("authenticator apps")
+
+    @property
+    def bin_key(self) -> bytes:
+        return unhexlify(self.key.encode())
+
+    def _totp(self) -> TOTP:
+        totp = TOTP(self.bin_key, self.step, self.t0, self.digits, self.drift)
+        totp.time = time.time()
+        return totp
+
+    def current_code(self) -> str:
+        return f"{self._totp().token():0{self.digits}d}"
+
+    def verify_token(self, token: Any) -> bool:
+        """True for a right code not used before (one use per code); the drift follows her
+        phone's clock."""
+        try:
+            value = int(token)
+        except (TypeError, ValueError):
+            return False
+        totp = self._totp()
+        if not totp.verify(value, self.tolerance, self.last_t + 1):
+            return False
+        self.last_t = totp.t()
+        self.drift = totp.drift
+        self.set_last_used_timestamp(commit=False)
+        self.save(update_fields=["last_t", "drift", "last_used_at"])
+        return True
+
+    @property
+    def config_url(self) -> str:
+        """The otpauth:// link an authenticator app reads from the QR code."""
+        from base64 import b32encode
+        from urllib.parse import quote, urlencode
+
+        issuer = str(getattr(settings, "OTP_TOTP_ISSUER", "")).replace(":", "")
+        label = f"{issuer}:{self.user.get_username()}" if issuer else self.user.get_username()
+        params = {
+            "secret": b32encode(self.bin_key),
+            "algorithm": "SHA1",
+            "digits": self.digits,
+            "period": self.step,
+        }
+        url = f"otpauth://totp/{quote(label)}?{urlencode(params)}"
+        return url + (f"&issuer={quote(issuer)}" if issuer else "")

@@ -4,7 +4,9 @@ headers every response carries (Content-Security-Policy, Permissions-Policy, Cac
 Throttle: after `LOGIN_FAILURE_LIMIT` failed attempts for one username from one address within
 `LOGIN_COOL_OFF`, that pair may not try again until the cool-off has passed since the last
 failure. Nothing is ever locked for good, and nobody at another address is affected: an abuser
-who knows a staff member's username cannot lock her out of her own phone.
+who knows a staff member's username cannot lock her out of her own phone. The second step
+(wrong authenticator codes) is counted the same way, per user and address, so its wait is
+capped at the cool-off too. The throttle keeps only keyed digests of the names, for a day.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -36,7 +39,14 @@ SEEN_GRANULARITY = dt.timedelta(minutes=2)
 
 
 def _key(username: str) -> str:
-    return " ".join(username.split()).casefold()[:150]
+    """A keyed digest of the typed name (normalised): the table never holds what was typed."""
+    normalised = " ".join(username.split()).casefold()[:150]
+    return salted_hmac("mamapro.login-throttle", normalised).hexdigest()
+
+
+def _code_key(user_pk: int) -> str:
+    # A username cannot contain ":", so this never meets a password failure's key.
+    return f"2fa:{user_pk}"
 
 
 def wait_left(username: str, ip: str, now: dt.datetime | None = None) -> dt.timedelta | None:
@@ -63,6 +73,28 @@ def clear_failures(username: str, ip: str) -> None:
     LoginFailure.objects.filter(username_key=_key(username), ip=ip).delete()
 
 
+def code_wait_left(user_pk: int, ip: str) -> dt.timedelta | None:
+    """Wrong second-step codes for this user from this address: how long she must wait."""
+    return wait_left(_code_key(user_pk), ip)
+
+
+def record_code_failure(user_pk: int, ip: str) -> None:
+    record_failure(_code_key(user_pk), ip)
+
+
+def clear_code_failures(user_pk: int, ip: str) -> None:
+    clear_failures(_code_key(user_pk), ip)
+
+
+def wait_message(left: dt.timedelta) -> str:
+    minutes = max(1, -(-int(left.total_seconds()) // 60))
+    return ngettext(
+        "Too many failed attempts. Wait %(n)d minute and try again.",
+        "Too many failed attempts. Wait %(n)d minutes and try again.",
+        minutes,
+    ) % {"n": minutes}
+
+
 class ThrottledLoginForm(AuthenticationForm):
     """Django's log-in form, refusing to even check the password while a pair cools off."""
 
@@ -73,16 +105,7 @@ class ThrottledLoginForm(AuthenticationForm):
         ip = (client_ip(self.request) if self.request else None) or "unknown"
         left = wait_left(username, ip)
         if left is not None:
-            minutes = max(1, -(-int(left.total_seconds()) // 60))
-            raise forms.ValidationError(
-                ngettext(
-                    "Too many failed attempts. Wait %(n)d minute and try again.",
-                    "Too many failed attempts. Wait %(n)d minutes and try again.",
-                    minutes,
-                )
-                % {"n": minutes},
-                code="throttled",
-            )
+            raise forms.ValidationError(wait_message(left), code="throttled")
         try:
             cleaned = super().clean()
         except forms.ValidationError:

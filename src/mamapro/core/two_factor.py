@@ -3,10 +3,12 @@ see sensitive data: the director, coordinators, kids'-room tutors (children's me
 and psychologists (counselling).
 
 After the password, such a user either enters the six-digit code of the device she set up, or
-sets one up (a QR code and the secret to type in). Until then every staff page sends her to
-that step. The device and its checks (one use per code, growing waits after wrong codes, never
-a lock-out) are django-otp's TOTPDevice; whether this session passed is one key in the
-session, so pages pay no extra query.
+sets one up (a QR code and the secret to type in — shown only until the first right code, and
+never anywhere else, the admin included). Until then every staff page, the admin too, sends her
+to that step. The device (core.models.TOTPDevice, its secret encrypted at rest) allows one use
+per code; wrong codes count per user and address with the log-in throttle's capped wait, so
+someone with her password elsewhere cannot lock her out. Whether this session passed is one key
+in the session, so pages pay no extra query.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.models import AnonymousUser
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -24,11 +27,10 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from mamapro.core import audit
+from mamapro.core import audit, security
 from mamapro.core import permissions as perms
-from mamapro.core.models import AuditEntry, User
+from mamapro.core.models import AuditEntry, TOTPDevice, User
 
 VERIFIED_KEY = "mamapro_2fa"
 # `mamapro demo` gives its logins a device of this name; only for such a device does the page
@@ -142,7 +144,16 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     assert device is not None
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["code"]):
+        from mamapro.core.middleware import client_ip
+
+        ip = client_ip(request) or "unknown"
+        left = security.code_wait_left(user.pk, ip)
+        if left is not None:
+            # Not even checked while this user at this address cools off; the wait does not
+            # grow with further tries, and her own phone at another address is not affected.
+            form.add_error("code", security.wait_message(left))
+        elif _verify(device, form.cleaned_data["code"]):
+            security.clear_code_failures(user.pk, ip)
             if setting_up:
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
@@ -153,10 +164,14 @@ def two_factor(request: HttpRequest) -> HttpResponse:
                 details={"second_factor": "set_up" if setting_up else "verified"},
             )
             return HttpResponseRedirect(_next(request))
-        audit.record(AuditEntry.Action.LOGIN_FAILED, user, details={"second_factor": "wrong_code"})
-        form.add_error(
-            "code", _("This code is not right. Check the time on your phone and try again.")
-        )
+        else:
+            security.record_code_failure(user.pk, ip)
+            audit.record(
+                AuditEntry.Action.LOGIN_FAILED, user, details={"second_factor": "wrong_code"}
+            )
+            form.add_error(
+                "code", _("This code is not right. Check the time on your phone and try again.")
+            )
     context: dict[str, Any] = {"form": form, "setting_up": setting_up, "next": _next(request)}
     if device.name == DEMO_DEVICE and device.confirmed:
         context["demo_code"] = current_code(device)
@@ -166,10 +181,17 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     return render(request, "core/two_factor.html", context)
 
 
-def current_code(device: TOTPDevice) -> str:
-    from django_otp.oath import totp
+def _verify(device: TOTPDevice, code: str) -> bool:
+    """The code, checked on the locked row: two requests with one code cannot both pass."""
+    with transaction.atomic():
+        locked = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+        ok = locked.verify_token(code)
+    device.last_t = locked.last_t
+    return ok
 
-    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
+
+def current_code(device: TOTPDevice) -> str:
+    return device.current_code()
 
 
 def demo_device(user: User) -> TOTPDevice:

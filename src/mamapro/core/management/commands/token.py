@@ -6,7 +6,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from mamapro.core import audit
-from mamapro.core.models import ApiToken, AuditEntry, User
+from mamapro.core.models import TOKEN_DAYS, ApiToken, AuditEntry, User
+
+MAX_DAYS = 366
 
 
 class Command(BaseCommand):
@@ -17,6 +19,12 @@ class Command(BaseCommand):
         create = sub.add_parser("create", help="issue a new token")
         create.add_argument("username")
         create.add_argument("--label", default="", help="what the token is for")
+        create.add_argument(
+            "--days",
+            type=int,
+            default=TOKEN_DAYS,
+            help=f"how many days it works (default {TOKEN_DAYS}, at most {MAX_DAYS})",
+        )
         revoke = sub.add_parser("revoke", help="revoke a user's tokens (all, or one by prefix)")
         revoke.add_argument("username")
         revoke.add_argument("--prefix", default="", help="only the token starting with this")
@@ -26,18 +34,28 @@ class Command(BaseCommand):
             self._revoke(options["username"], options["prefix"])
             return
         username = options["username"]
+        days = options["days"]
+        if not 1 <= days <= MAX_DAYS:
+            raise CommandError(f"--days must be between 1 and {MAX_DAYS}, not {days}.")
         try:
             user = User.objects.get(username=username, is_active=True)
         except User.DoesNotExist:
             raise CommandError(f"No active user named {username!r}.") from None
         with audit.acting_as(None, via="cli"):
-            token, raw = ApiToken.issue(user, label=options["label"])
+            token, raw = ApiToken.issue(user, label=options["label"], days=days)
             audit.record(
                 AuditEntry.Action.TOKEN,
                 token,
-                details={"user": user.username, "prefix": token.prefix},
+                details={
+                    "user": user.username,
+                    "prefix": token.prefix,
+                    "expires": token.expires_at.isoformat(),
+                },
             )
-        self.stdout.write(f"Token for {user.username} (shown once; keep it secret):")
+        expires = timezone.localtime(token.expires_at).strftime("%Y-%m-%d %H:%M")
+        self.stdout.write(
+            f"Token for {user.username}, valid until {expires} (shown once; keep it secret):"
+        )
         self.stdout.write(raw)
 
     def _revoke(self, username: str, prefix: str) -> None:
@@ -52,8 +70,7 @@ class Command(BaseCommand):
             )
         with audit.acting_as(None, via="cli"):
             for token in found:
-                token.revoked_at = timezone.now()
-                token.save(update_fields=["revoked_at"])
+                token.revoke()
                 audit.record(
                     AuditEntry.Action.TOKEN,
                     token,
