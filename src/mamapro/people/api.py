@@ -18,7 +18,7 @@ from mamapro.centres.models import Centre
 from mamapro.core import audit
 from mamapro.core import permissions as perms
 from mamapro.core.api import Page, PageFilters, patch_data
-from mamapro.people import services
+from mamapro.people import reach, services
 from mamapro.people.models import Child, ChildAdult, Participant
 from mamapro.people.queries import search_participants
 from mamapro.people.visibility import (
@@ -28,6 +28,8 @@ from mamapro.people.visibility import (
     ParticipantAccess,
     child_access,
     participant_access,
+    shown_adult_name,
+    shown_child_family_name,
 )
 
 router = Router(tags=["people"])
@@ -230,7 +232,7 @@ def create_participant(request: HttpRequest, payload: ParticipantIn) -> Status[d
 
 
 def _visible_participant(request: HttpRequest, pk: int, capability: str) -> Participant:
-    return perms.get_for_user(
+    return reach.get_for_user(
         _with_circumstances(Participant.objects.all()), request.user, capability, pk=pk
     )
 
@@ -320,13 +322,14 @@ class ChildFilters(PageFilters):
     parent: int | None = None
 
 
-def child_out(child: Child, access: ChildAccess) -> dict[str, Any]:
+def child_out(child: Child, access: ChildAccess, user: Any) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": child.pk,
         "parent": child.parent_id,
         "centre": child.centre_id,
         "given_name": child.given_name,
-        "family_name": child.family_name,
+        # An initial only, outside the care team, when her mother chose a roster alias.
+        "family_name": shown_child_family_name(user, child),
         "birth_date": child.birth_date,
     }
     if access.needs:
@@ -338,7 +341,7 @@ def _respond_children(request: HttpRequest, children: list[Child]) -> list[dict[
     out, reads = [], []
     for child in children:
         access = child_access(request.user, child)
-        out.append(child_out(child, access))
+        out.append(child_out(child, access, request.user))
         if access.needs:
             reads.append((child, CHILD_NEEDS_FIELDS))
     audit.record_reads(reads)
@@ -348,7 +351,10 @@ def _respond_children(request: HttpRequest, children: list[Child]) -> list[dict[
 @router.get("/children", response=Page[ChildOut], exclude_unset=True)
 @perms.rule(perms.CHILD_VIEW)
 def list_children(request: HttpRequest, filters: Query[ChildFilters]) -> dict[str, Any]:
-    qs = perms.scope(Child.objects.all(), request.user, perms.CHILD_VIEW)
+    qs = reach.within_reach(
+        perms.scope(Child.objects.select_related("parent"), request.user, perms.CHILD_VIEW),
+        request.user,
+    )
     if filters.parent is not None:
         qs = qs.filter(parent_id=filters.parent)
     window = list(qs[filters.offset : filters.offset + filters.limit])
@@ -359,7 +365,10 @@ def list_children(request: HttpRequest, filters: Query[ChildFilters]) -> dict[st
 @perms.rule(perms.CHILD_EDIT)
 def create_child(request: HttpRequest, payload: ChildIn) -> Status[dict[str, Any]]:
     parent = (
-        perms.scope(Participant.objects.all(), request.user, perms.PARTICIPANT_VIEW)
+        reach.within_reach(
+            perms.scope(Participant.objects.all(), request.user, perms.PARTICIPANT_VIEW),
+            request.user,
+        )
         .filter(pk=payload.parent)
         .first()
     )
@@ -375,14 +384,18 @@ def create_child(request: HttpRequest, payload: ChildIn) -> Status[dict[str, Any
 @router.get("/children/{child_id}", response=ChildOut, exclude_unset=True)
 @perms.rule(perms.CHILD_VIEW)
 def get_child(request: HttpRequest, child_id: int) -> dict[str, Any]:
-    child = perms.get_for_user(Child.objects.all(), request.user, perms.CHILD_VIEW, pk=child_id)
+    child = reach.get_for_user(
+        Child.objects.select_related("parent"), request.user, perms.CHILD_VIEW, pk=child_id
+    )
     return _respond_children(request, [child])[0]
 
 
 @router.patch("/children/{child_id}", response=ChildOut, exclude_unset=True)
 @perms.rule(perms.CHILD_EDIT)
 def update_child(request: HttpRequest, child_id: int, payload: ChildPatch) -> dict[str, Any]:
-    child = perms.get_for_user(Child.objects.all(), request.user, perms.CHILD_EDIT, pk=child_id)
+    child = reach.get_for_user(
+        Child.objects.select_related("parent"), request.user, perms.CHILD_EDIT, pk=child_id
+    )
     data = patch_data(
         payload,
         nullable=set(),
@@ -427,11 +440,13 @@ class AdultPatch(Schema):
     note: str | None = Field(None, max_length=2000)
 
 
-def adult_out(adult: ChildAdult, access: ChildAccess) -> dict[str, Any]:
+def adult_out(
+    adult: ChildAdult, access: ChildAccess, user: Any, mother: Participant
+) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": adult.pk,
         "child": adult.child_id,
-        "name": adult.name,
+        "name": shown_adult_name(user, adult, mother),
         "relation": adult.relation,
         "authorised": adult.authorised,
     }
@@ -445,8 +460,8 @@ def adult_out(adult: ChildAdult, access: ChildAccess) -> dict[str, Any]:
 @router.get("/children/{child_id}/adults", response=Page[AdultOut], exclude_unset=True)
 @perms.rule(perms.CHILD_VIEW)
 def list_adults(request: HttpRequest, child_id: int) -> dict[str, Any]:
-    child = perms.get_for_user(
-        Child.objects.prefetch_related(Prefetch("adults")),
+    child = reach.get_for_user(
+        Child.objects.select_related("parent").prefetch_related(Prefetch("adults")),
         request.user,
         perms.CHILD_VIEW,
         pk=child_id,
@@ -455,34 +470,40 @@ def list_adults(request: HttpRequest, child_id: int) -> dict[str, Any]:
     adults = [a for a in child.adults.all() if a.authorised or access.restricted_adults]
     if access.restricted_adults:
         audit.record_reads([(child, ("restricted_adults",))])
-    return {"items": [adult_out(a, access) for a in adults], "count": len(adults)}
+    items = [adult_out(a, access, request.user, child.parent) for a in adults]
+    return {"items": items, "count": len(items)}
 
 
 @router.post("/children/{child_id}/adults", response={201: AdultOut}, exclude_unset=True)
 @perms.rule(perms.CHILD_ADULTS_EDIT)
 def create_adult(request: HttpRequest, child_id: int, payload: AdultIn) -> Status[dict[str, Any]]:
-    child = perms.get_for_user(
-        Child.objects.all(), request.user, perms.CHILD_ADULTS_EDIT, pk=child_id
+    child = reach.get_for_user(
+        Child.objects.select_related("parent"), request.user, perms.CHILD_ADULTS_EDIT, pk=child_id
     )
     adult = services.add_adult(child, data=payload.dict(), actor=perms.acting_user(request))
-    return Status(201, adult_out(adult, child_access(request.user, child)))
+    access = child_access(request.user, child)
+    return Status(201, adult_out(adult, access, request.user, child.parent))
 
 
 @router.patch("/adults/{adult_id}", response=AdultOut, exclude_unset=True)
 @perms.rule(perms.CHILD_ADULTS_EDIT)
 def update_adult(request: HttpRequest, adult_id: int, payload: AdultPatch) -> dict[str, Any]:
-    adult = perms.get_for_user(
-        ChildAdult.objects.all(), request.user, perms.CHILD_ADULTS_EDIT, pk=adult_id
+    adult = reach.get_for_user(
+        ChildAdult.objects.select_related("child__parent"),
+        request.user,
+        perms.CHILD_ADULTS_EDIT,
+        pk=adult_id,
     )
+    mother = adult.child.parent
     data = patch_data(payload, nullable=set(), blankable={"phone", "note"})
     adult = services.update_adult(adult, data=data, actor=perms.acting_user(request))
-    return adult_out(adult, child_access(request.user, adult.centre_id))
+    return adult_out(adult, child_access(request.user, adult.centre_id), request.user, mother)
 
 
 @router.delete("/adults/{adult_id}", response={204: None})
 @perms.rule(perms.CHILD_ADULTS_EDIT)
 def delete_adult(request: HttpRequest, adult_id: int) -> Status[None]:
-    adult = perms.get_for_user(
+    adult = reach.get_for_user(
         ChildAdult.objects.all(), request.user, perms.CHILD_ADULTS_EDIT, pk=adult_id
     )
     services.remove_adult(adult, actor=perms.acting_user(request))

@@ -73,9 +73,34 @@ class ParticipantForm(forms.ModelForm[Participant]):
                 self.instance.circumstances.values_list("kind", flat=True)
             )
             self.initial["eligibility_verified"] = self.instance.eligibility_verified
+            if self.instance.address_hidden:
+                self._hide_address()
         elif len(centres) == 1:
             self.fields["centre"].initial = centres[0]
             self.fields["centre"].widget = forms.HiddenInput()
+
+    def _hide_address(self) -> None:
+        """She asked to keep her address hidden: the form neither shows nor sends it back.
+        A coordinator may still replace it (write-only) or delete it."""
+        del self.fields["address"]
+        self.fields["new_address"] = forms.CharField(
+            label=_("New address"),
+            required=False,
+            max_length=2000,
+            widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "off"}),
+            help_text=_(
+                "Her address is hidden at her request and is not shown here. Type a new one to "
+                "replace it; leave empty to keep it."
+            ),
+        )
+        self.fields["delete_address"] = forms.BooleanField(
+            label=_("Delete the stored address"), required=False
+        )
+        order = list(self.fields)
+        order = [n for n in order if n not in ("new_address", "delete_address")]
+        at = order.index("address_hidden") if "address_hidden" in order else len(order)
+        order[at:at] = ["new_address", "delete_address"]
+        self.order_fields(order)
 
     # The same checks the model runs, here too so that every field's message shows at once.
     def clean_phone(self) -> str:
@@ -89,8 +114,20 @@ class ParticipantForm(forms.ModelForm[Participant]):
         # Model validation (uniqueness, cross-field rules) runs in the service.
         pass
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("new_address", "").strip() and cleaned.get("delete_address"):
+            self.add_error("delete_address", _("Either type a new address or delete it, not both."))
+        return cleaned
+
     def service_data(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in PARTICIPANT_FIELDS}
+        data = {name: self.cleaned_data[name] for name in PARTICIPANT_FIELDS if name in self.fields}
+        if "new_address" in self.fields:
+            if self.cleaned_data["new_address"].strip():
+                data["address"] = self.cleaned_data["new_address"]
+            elif self.cleaned_data["delete_address"]:
+                data["address"] = ""
+        return data
 
 
 class ChildForm(forms.ModelForm[Child]):

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, TextField, Value, When
 
 from mamapro.core import permissions as perms
 from mamapro.core.models import User
 from mamapro.core.text import fold
 from mamapro.people.models import Participant
+from mamapro.people.reach import within_reach
 
 _PHONE_PUNCTUATION = re.compile(r"[\s()+\-.]")
 
@@ -24,12 +26,19 @@ def search_participants(
     and Russian letters identically on SQLite and PostgreSQL. Outside the care team a woman
     is found only as rosters show her (her alias, if she chose one) and never by her phone:
     a trainer cannot confirm who a survivor really is by typing her name.
+
+    Only the women the user's work reaches are listed (people/reach.py). Outside the care team
+    the list is ordered by what the user sees (the roster key: her alias, if she chose one),
+    so where an aliased woman sits in the list never gives away her real family name.
     """
-    qs = perms.scope(
-        Participant.objects.select_related("centre"),
+    qs = within_reach(
+        perms.scope(
+            Participant.objects.select_related("centre"),
+            user,
+            perms.PARTICIPANT_VIEW,
+            only_centre=centre_id,
+        ),
         user,
-        perms.PARTICIPANT_VIEW,
-        only_centre=centre_id,
     )
     compact = _PHONE_PUNCTUATION.sub("", query)
     if compact.isdigit():
@@ -54,18 +63,29 @@ def search_participants(
             qs = qs.filter(
                 (in_care & Q(search_key__contains=word)) | (~in_care & Q(roster_key__contains=word))
             )
-    qs = qs.annotate(children_count=Count("children"))
+    # The care team sorts (and ranks) by her real names, everyone else by what they see.
+    if care is None:
+        sort_key: Any = F("search_key")
+    elif not care:
+        sort_key = F("roster_key")
+    else:
+        sort_key = Case(
+            When(in_care, then=F("search_key")),
+            default=F("roster_key"),
+            output_field=TextField(),
+        )
+    qs = qs.annotate(children_count=Count("children"), sort_key=sort_key)
     if words:
         # Any part of a name matches; names that start with the first word come first.
         qs = qs.annotate(
             rank=Case(
-                When(search_key__contains=" " + words[0], then=Value(0)),
+                When(sort_key__contains=" " + words[0], then=Value(0)),
                 default=Value(1),
                 output_field=IntegerField(),
             )
-        ).order_by("rank", "search_key", "id")
+        ).order_by("rank", "sort_key", "id")
     else:
         # The folded key sorts Kazakh letters beside their Russian look-alikes (Ізбасарова
         # after Ибрагимова, not before Ахметова as raw code points would), on both databases.
-        qs = qs.order_by("search_key", "id")
+        qs = qs.order_by("sort_key", "id")
     return qs

@@ -15,7 +15,7 @@ filter never duplicates rows and a page still runs a constant number of queries.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Model, Q, QuerySet
@@ -99,3 +99,25 @@ def within_reach(queryset: QuerySet[M], user: User | AnonymousUser) -> QuerySet[
     else:
         raise TypeError(f"No reach rules for {queryset.model.__name__}")
     return queryset if q is None else queryset.filter(q)
+
+
+def adults_within_reach(queryset: QuerySet[M], user: User | AnonymousUser) -> QuerySet[M]:
+    """`queryset` of ChildAdult limited to the adults around children the user reaches."""
+    from mamapro.people.models import Child
+
+    q = children_q(user)
+    return queryset if q is None else queryset.filter(child__in=Child.objects.filter(q))
+
+
+def get_for_user(
+    queryset: QuerySet[M], user: User | AnonymousUser, capability: str, **lookup: Any
+) -> M:
+    """`perms.get_for_user` within the user's reach: a woman (or child) her work does not
+    reach is a 404, exactly like one of another centre, so existence never leaks."""
+    from mamapro.people.models import ChildAdult
+
+    if queryset.model is ChildAdult:
+        queryset = adults_within_reach(queryset, user)
+    else:
+        queryset = within_reach(queryset, user)
+    return perms.get_for_user(queryset, user, capability, **lookup)

@@ -63,15 +63,21 @@ def row(obj: Any, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
     return out
 
 
-PARTICIPANT_INTERNAL = ("search_key", "iin_digest")
+PARTICIPANT_INTERNAL = ("search_key", "roster_key", "iin_digest")
 
 
-def export(participant: Participant) -> dict[str, Any]:
+def export(participant: Participant, *, include_address: bool = False) -> dict[str, Any]:
+    """Everything about her. A hidden address is left out (the file is handed over, printed,
+    kept on a phone: it may be found by the person she hides from) unless `include_address`
+    (a director's explicit choice, audited)."""
     participant = Participant.objects.get(pk=participant.pk)
     children = list(Child.objects.filter(parent=participant).order_by("id"))
+    her = row(participant, PARTICIPANT_INTERNAL)
+    if participant.address_hidden and not include_address:
+        del her["address"]
     data: dict[str, Any] = {
         "exported_at": timezone.now().isoformat(),
-        "participant": row(participant, PARTICIPANT_INTERNAL),
+        "participant": her,
         "circumstances": [row(c) for c in Circumstance.objects.filter(participant=participant)],
         "consents": [row(c) for c in Consent.objects.filter(participant=participant)],
         "children": [
@@ -88,13 +94,17 @@ def export(participant: Participant) -> dict[str, Any]:
     return data
 
 
-def export_json(participant: Participant, *, actor: User | None = None) -> bytes:
-    data = export(participant)
-    _audit_export(participant, "json", actor)
+def export_json(
+    participant: Participant, *, actor: User | None = None, include_address: bool = False
+) -> bytes:
+    data = export(participant, include_address=include_address)
+    _audit_export(participant, "json", actor, include_address)
     return json.dumps(data, ensure_ascii=False, indent=2).encode()
 
 
-def export_pdf(participant: Participant, *, actor: User | None = None) -> bytes:
+def export_pdf(
+    participant: Participant, *, actor: User | None = None, include_address: bool = False
+) -> bytes:
     """The same content as the JSON, readable: a heading per section, a line per field."""
     from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
     from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped]
@@ -106,7 +116,7 @@ def export_pdf(participant: Participant, *, actor: User | None = None) -> bytes:
     )
 
     font, bold = register_fonts()
-    data = export(participant)
+    data = export(participant, include_address=include_address)
     body = ParagraphStyle("body", fontName=font, fontSize=9, leading=12)
     head = ParagraphStyle("head", fontName=bold, fontSize=12, leading=16, spaceBefore=8)
     title = ParagraphStyle("title", fontName=bold, fontSize=16, leading=20)
@@ -124,7 +134,7 @@ def export_pdf(participant: Participant, *, actor: User | None = None) -> bytes:
             for line in _lines(content):
                 story.append(Paragraph(_escape(line), body))
     SimpleDocTemplate(out, pagesize=A4, title="Mama Pro Centre").build(story)
-    _audit_export(participant, "pdf", actor)
+    _audit_export(participant, "pdf", actor, include_address)
     return out.getvalue()
 
 
@@ -156,12 +166,17 @@ def _escape(text: str) -> str:
     )
 
 
-def _audit_export(participant: Participant, form: str, actor: User | None) -> None:
+def _audit_export(
+    participant: Participant, form: str, actor: User | None, include_address: bool
+) -> None:
+    details: dict[str, Any] = {"event": "data_export", "format": form}
+    if participant.address_hidden:
+        details["hidden_address"] = "included" if include_address else "left out"
     audit.record(
         AuditEntry.Action.READ_SENSITIVE,
         participant,
         fields=["everything"],
-        details={"event": "data_export", "format": form},
+        details=details,
         actor=actor,
     )
 

@@ -19,22 +19,30 @@ from mamapro.centres.context import current_centre_id
 from mamapro.centres.models import Centre
 from mamapro.core import audit
 from mamapro.core import permissions as perms
-from mamapro.people import services, subject_rights
+from mamapro.people import reach, services, subject_rights
 from mamapro.people.forms import AdultForm, ChildForm, ConsentForm, ParticipantForm
 from mamapro.people.models import Child, ChildAdult, Consent, Participant
 from mamapro.people.panels import panels_for
 from mamapro.people.queries import search_participants
-from mamapro.people.visibility import child_access, participant_access
+from mamapro.people.visibility import (
+    EDIT_FORM_SENSITIVE_FIELDS,
+    child_access,
+    participant_access,
+    shown_child_name,
+    shown_name,
+)
 
 
+# Every lookup goes through the reach registry: a woman or child the user's work does not
+# reach is a 404, exactly like one of another centre.
 def _participant(request: HttpRequest, pk: int, capability: str) -> Participant:
-    return perms.get_for_user(
+    return reach.get_for_user(
         Participant.objects.select_related("centre"), request.user, capability, pk=pk
     )
 
 
 def _child(request: HttpRequest, pk: int, capability: str) -> Child:
-    return perms.get_for_user(
+    return reach.get_for_user(
         Child.objects.select_related("parent", "centre"), request.user, capability, pk=pk
     )
 
@@ -104,7 +112,8 @@ def participant_create(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc)
         else:
             messages.success(
-                request, _("%(name)s is registered.") % {"name": participant.full_name}
+                request,
+                _("%(name)s is registered.") % {"name": shown_name(request.user, participant)},
             )
             return HttpResponseRedirect(reverse("people:participant_detail", args=[participant.pk]))
     return render(request, "people/participant_form.html", {"form": form, "participant": None})
@@ -132,9 +141,10 @@ def participant_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Changes saved."))
             return HttpResponseRedirect(reverse("people:participant_detail", args=[pk]))
     elif request.method == "GET":
-        # The edit form shows her sensitive fields: that is a read, and it is audited.
-        access = participant_access(request.user, participant.centre_id)
-        audit.record_reads([(participant, access.sensitive_fields(participant))])
+        # The edit form shows her sensitive fields: that is a read, and it is audited with
+        # exactly the fields the form shows (a hidden address is not among them).
+        shown = tuple(f for f in EDIT_FORM_SENSITIVE_FIELDS if f in form.fields)
+        audit.record_reads([(participant, shown)])
     return render(
         request, "people/participant_form.html", {"form": form, "participant": participant}
     )
@@ -195,7 +205,9 @@ def child_create(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, _("%(name)s is added.") % {"name": child})
+            messages.success(
+                request, _("%(name)s is added.") % {"name": shown_child_name(request.user, child)}
+            )
             return HttpResponseRedirect(reverse("people:child_detail", args=[child.pk]))
     return render(
         request, "people/child_form.html", {"form": form, "parent": parent, "child": None}
@@ -238,8 +250,11 @@ def adult_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @perms.rule(perms.CHILD_ADULTS_EDIT)
 def adult_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    adult = perms.get_for_user(
-        ChildAdult.objects.select_related("child"), request.user, perms.CHILD_ADULTS_EDIT, pk=pk
+    adult = reach.get_for_user(
+        ChildAdult.objects.select_related("child__parent"),
+        request.user,
+        perms.CHILD_ADULTS_EDIT,
+        pk=pk,
     )
     form = AdultForm(request.POST or None, instance=adult)
     if request.method == "POST" and form.is_valid():
@@ -260,7 +275,7 @@ def adult_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @perms.rule(perms.CHILD_ADULTS_EDIT)
 @require_POST
 def adult_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    adult = perms.get_for_user(
+    adult = reach.get_for_user(
         ChildAdult.objects.all(), request.user, perms.CHILD_ADULTS_EDIT, pk=pk
     )
     child_id = adult.child_id
@@ -298,7 +313,14 @@ def consent_create(request: HttpRequest, pk: int) -> HttpResponse:
 @perms.rule(perms.PARTICIPANT_EDIT)
 @require_POST
 def consent_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    consent = perms.get_for_user(Consent.objects.all(), request.user, perms.PARTICIPANT_EDIT, pk=pk)
+    consent = perms.get_for_user(
+        Consent.objects.filter(
+            participant__in=reach.within_reach(Participant.objects.all(), request.user)
+        ),
+        request.user,
+        perms.PARTICIPANT_EDIT,
+        pk=pk,
+    )
     services.revoke_consent(consent, actor=perms.acting_user(request))
     messages.success(request, _("Consent revoked."))
     return HttpResponseRedirect(reverse("people:participant_detail", args=[consent.participant_id]))
@@ -341,12 +363,17 @@ def participant_export(request: HttpRequest, pk: int) -> HttpResponse:
     """Everything the centre holds about her, for her: JSON (`?format=json`) or PDF."""
     participant = _participant(request, pk, perms.PARTICIPANT_EXPORT)
     actor = perms.acting_user(request)
+    # A hidden address stays out of her file unless a director asks for it explicitly.
+    include_address = (
+        request.GET.get("address") == "include"
+        and perms.principal(request.user).role_in(participant.centre_id) == perms.Role.DIRECTOR
+    )
     if request.GET.get("format") == "json":
-        body = subject_rights.export_json(participant, actor=actor)
+        body = subject_rights.export_json(participant, actor=actor, include_address=include_address)
         response = HttpResponse(body, content_type="application/json; charset=utf-8")
         name = f"mamapro-{participant.pk}.json"
     else:
-        body = subject_rights.export_pdf(participant, actor=actor)
+        body = subject_rights.export_pdf(participant, actor=actor, include_address=include_address)
         response = HttpResponse(body, content_type="application/pdf")
         name = f"mamapro-{participant.pk}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -11,7 +11,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from mamapro.core import permissions as perms
 from mamapro.core.models import User
-from mamapro.people.models import Child, Participant
+from mamapro.people.models import Child, ChildAdult, Participant
 
 PARTICIPANT_CONTACT_FIELDS = (
     "phone",
@@ -33,6 +33,9 @@ PARTICIPANT_SENSITIVE_FIELDS = (
     "eligibility_verified",
     "safe_contact_note",
 )
+# The sensitive fields the participant edit form shows (the birth date follows from the IIN);
+# the view audits those of them the form actually has (not a hidden address).
+EDIT_FORM_SENSITIVE_FIELDS = tuple(f for f in PARTICIPANT_SENSITIVE_FIELDS if f != "birth_date")
 CHILD_NEEDS_FIELDS = (
     "support_level",
     "support_needs",
@@ -111,3 +114,44 @@ def shown_name(user: User | AnonymousUser, participant: Participant) -> str:
     ):
         return participant.alias
     return participant.full_name
+
+
+def _sees_real_names(user: User | AnonymousUser, participant: Participant) -> bool:
+    return not participant.alias or perms.principal(user).can(
+        perms.PARTICIPANT_VIEW_SENSITIVE, participant.centre_id
+    )
+
+
+def _initial(word: str) -> str:
+    return f"{word[0]}." if word else ""
+
+
+def shown_child_name(user: User | AnonymousUser, child: Child) -> str:
+    """A child's name as this user may see it. Outside the care team, the child of a mother who
+    chose a roster alias is shown by given name and the initial of the family name: the family
+    name is often hers (or her abuser's) and would undo the alias."""
+    if _sees_real_names(user, child.parent):
+        return str(child)
+    return " ".join(p for p in (child.given_name, _initial(child.family_name)) if p)
+
+
+def shown_child_family_name(user: User | AnonymousUser, child: Child) -> str:
+    """The family name field as the API gives it (an initial where `shown_child_name` is)."""
+    if _sees_real_names(user, child.parent):
+        return child.family_name
+    return _initial(child.family_name)
+
+
+def shown_adult_name(user: User | AnonymousUser, adult: ChildAdult, mother: Participant) -> str:
+    """An adult around a child as this user may see her. Outside the care team, when the
+    mother chose a roster alias, the mother is shown by her alias and every other adult by
+    given name and initial (their family name is often hers): enough to recognise them at the
+    door together with the relation, not enough to undo the alias."""
+    if _sees_real_names(user, mother):
+        return adult.name
+    if adult.relation == ChildAdult.Relation.MOTHER:
+        return mother.alias
+    words = adult.name.split()
+    if not words:
+        return ""
+    return " ".join(p for p in (words[0], *(_initial(w) for w in words[1:2])) if p)

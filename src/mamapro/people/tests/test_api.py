@@ -67,7 +67,9 @@ def test_create_a_participant_named_in_kazakh_and_find_her_in_any_case(
         assert found["count"] == 1
 
 
-def test_trainer_gets_names_without_contact_or_sensitive_fields(api, personas, survivor) -> None:
+def test_trainer_gets_names_without_contact_or_sensitive_fields(
+    api, personas, survivor, in_their_work
+) -> None:
     data = api.as_(personas["trainer"]).call("GET", f"/participants/{survivor.pk}").json()
     assert data["given_name"] == "Әсел"
     for hidden in [
@@ -191,7 +193,7 @@ def test_outsider_gets_404_and_422_for_other_centres(api, personas, survivor, al
     assert api.call("GET", "/participants").json()["count"] == 0
 
 
-def test_children_and_their_adults_by_role(api, personas, child) -> None:
+def test_children_and_their_adults_by_role(api, personas, child, in_their_work) -> None:
     tutor = api.as_(personas["tutor"]).call("GET", f"/children/{child.pk}").json()
     assert tutor["diet"] == ["gluten_free"]
     assert tutor["communication"] == "non_verbal"
@@ -273,16 +275,19 @@ def test_participant_list_query_count_is_constant(
 
 @pytest.mark.parametrize("rows", [1, 10])
 def test_children_list_query_count_is_constant(
-    api, personas, survivor, django_assert_num_queries, rows
+    api, personas, survivor, django_assert_num_queries, rows, reaches
 ) -> None:
     import datetime as dt
 
     from mamapro.people import services
 
-    for i in range(rows):
+    kids = [
         services.add_child(
             survivor, data={"given_name": f"Бала{i}", "birth_date": dt.date(2019, 1, 1)}
         )
+        for i in range(rows)
+    ]
+    reaches("tutor", children=kids)
     api.as_(personas["tutor"])
     # token, last-used stamp, memberships, page, count, audit (head lock, insert, head update)
     with django_assert_num_queries(8):

@@ -49,7 +49,7 @@ def test_garbage_is_refused_with_a_message(child) -> None:
 
 
 def test_served_to_the_tutor_not_the_trainer_and_gone_with_the_consent(
-    client, personas, child
+    client, personas, child, in_their_work
 ) -> None:
     consent = services.record_consent(child.parent, kind="photos", version="2026-1")
     services.set_child_photo(child, jpeg_upload())

@@ -28,7 +28,9 @@ def _page(client: Client, user, url: str) -> str:
 
 
 @pytest.mark.parametrize("role", ["trainer", "tutor", "psychologist", "manager"])
-def test_roles_without_the_right_never_see_sensitive_data(client, personas, child, role) -> None:
+def test_roles_without_the_right_never_see_sensitive_data(
+    client, personas, child, role, in_their_work
+) -> None:
     html = _page(
         client, personas[role], reverse("people:participant_detail", args=[child.parent_id])
     )
@@ -40,7 +42,7 @@ def test_roles_without_the_right_never_see_sensitive_data(client, personas, chil
     ).exists()
 
 
-def test_trainer_sees_no_phone_and_no_children(client, personas, child) -> None:
+def test_trainer_sees_no_phone_and_no_children(client, personas, child, in_their_work) -> None:
     html = _page(
         client, personas["trainer"], reverse("people:participant_detail", args=[child.parent_id])
     )
@@ -48,7 +50,9 @@ def test_trainer_sees_no_phone_and_no_children(client, personas, child) -> None:
     assert "Әлихан" not in html
 
 
-def test_tutor_sees_the_needs_card_but_not_the_restricted_father(client, personas, child) -> None:
+def test_tutor_sees_the_needs_card_but_not_the_restricted_father(
+    client, personas, child, in_their_work
+) -> None:
     html = _page(client, personas["tutor"], reverse("people:child_detail", args=[child.pk]))
     assert "Non-verbal" in html
     assert "Gluten-free" in html
@@ -273,7 +277,9 @@ def test_centre_switcher_ignores_a_centre_she_does_not_belong_to(
     assert "Алматинская" in html
 
 
-def test_tutor_never_sees_the_mothers_phone_on_the_adults_list(client, personas, child) -> None:
+def test_tutor_never_sees_the_mothers_phone_on_the_adults_list(
+    client, personas, child, in_their_work
+) -> None:
     for url in (
         reverse("people:child_detail", args=[child.pk]),
         reverse("people:participant_detail", args=[child.parent_id]),
@@ -282,7 +288,7 @@ def test_tutor_never_sees_the_mothers_phone_on_the_adults_list(client, personas,
         assert child.parent.phone not in html, url
 
 
-def test_trainer_list_shows_no_children_counts(client, personas, child) -> None:
+def test_trainer_list_shows_no_children_counts(client, personas, child, in_their_work) -> None:
     html = _page(client, personas["trainer"], reverse("people:participant_list"))
     assert "Қасымова" in html
     assert "1 child" not in html
