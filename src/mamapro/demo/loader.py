@@ -21,7 +21,7 @@ from mamapro.demo import names
 from mamapro.demo import programs as demo_programs
 from mamapro.demo.logins import DEMO_PASSWORD, LOGINS
 from mamapro.people import services
-from mamapro.people.models import Circumstance, ContactChannel, Participant
+from mamapro.people.models import Circumstance, ContactChannel, Participant, kind_q
 from mamapro.people.validators import iin_check_digit
 
 SEED = 20261123
@@ -318,7 +318,9 @@ def _counselling(centre: Centre) -> None:
     if psychologist is None or Appointment.objects.exists():
         return
     clients = list(
-        Participant.objects.filter(centre=centre, circumstances__kind="domestic_violence")
+        Participant.objects.filter(
+            kind_q("domestic_violence", prefix="circumstances__"), centre=centre
+        )
         .order_by("id")
         .distinct()[:4]
     )

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mamapro.centres.models import Centre
-from mamapro.core.crypto import EncryptedTextField, blind_index
+from mamapro.core.crypto import BlindIndexField, EncryptedTextField, blind_q
 from mamapro.core.regions import Region
 from mamapro.core.text import clean_name, search_key
 from mamapro.people.validators import iin_birth_date, normalise_phone, validate_iin
@@ -100,7 +100,7 @@ class Participant(models.Model):
     iin = EncryptedTextField(
         _("IIN"), max_length=12, null=True, blank=True, help_text=_("12 digits; optional.")
     )
-    iin_digest = models.CharField(max_length=64, null=True, blank=True, editable=False)  # noqa: DJ001
+    iin_digest = BlindIndexField(source="iin", purpose="iin", null=True, blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     address = EncryptedTextField(_("address"), blank=True)
     eligibility_verified = models.BooleanField(
@@ -186,7 +186,6 @@ class Participant(models.Model):
             if self.alias
             else search_key(self.family_name, self.given_name, self.patronymic, self.latin_name)
         )
-        self.iin_digest = blind_index(self.iin, "iin") if self.iin else None
         super().save(*args, **kwargs)
 
     @property
@@ -241,8 +240,25 @@ class Participant(models.Model):
             raise ValidationError(errors)
 
 
+CIRCUMSTANCE_KIND = "circumstance_kind"  # the purpose of the kind's blind index
+
+
+def kind_q(*kinds: str, prefix: str = "") -> Q:
+    """Circumstances of these kinds — the kind is encrypted, so never `kind=`:
+    `Circumstance.objects.filter(kind_q("domestic_violence"))`, or from a participant
+    `Participant.objects.filter(kind_q("domestic_violence", prefix="circumstances__"))`."""
+    return blind_q(f"{prefix}kind_digest", CIRCUMSTANCE_KIND, *kinds)
+
+
+class CircumstanceQuerySet(models.QuerySet["Circumstance"]):
+    def of_kind(self, *kinds: str) -> CircumstanceQuerySet:
+        return self.filter(kind_q(*kinds))
+
+
 class Circumstance(models.Model):
-    """Why she may take a free seat. Sensitive: a DV survivor's safety depends on it."""
+    """Why she may take a free seat. Sensitive: a DV survivor's safety depends on it, so
+    the kind is encrypted at rest like the note; `kind_digest` (a keyed digest) lets
+    queries filter and count by kind (`of_kind`, `kind_q`) and keeps one row per kind."""
 
     class Kind(models.TextChoices):
         SPECIAL_NEEDS_CHILD = "special_needs_child", _("Mother of a child with special needs")
@@ -254,16 +270,19 @@ class Circumstance(models.Model):
         Participant, on_delete=models.CASCADE, related_name="circumstances"
     )
     centre = models.ForeignKey(Centre, on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(_("circumstance"), max_length=32, choices=Kind.choices)
+    kind = EncryptedTextField(_("circumstance"), max_length=32, choices=Kind.choices)
+    kind_digest = BlindIndexField(source="kind", purpose=CIRCUMSTANCE_KIND, default="")
     note = EncryptedTextField(_("note"), blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = CircumstanceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("circumstance")
         verbose_name_plural = _("circumstances")
         constraints = [
             models.UniqueConstraint(
-                fields=["participant", "kind"], name="circumstance_once_per_kind"
+                fields=["participant", "kind_digest"], name="circumstance_once_per_kind"
             )
         ]
 

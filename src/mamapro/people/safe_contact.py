@@ -93,9 +93,11 @@ def _has_consent(participant: Participant) -> bool:
 
 
 def _survivor(participant: Participant) -> bool:
-    return Circumstance.objects.filter(
-        participant=participant, kind=Circumstance.Kind.DOMESTIC_VIOLENCE
-    ).exists()
+    return (
+        Circumstance.objects.of_kind(Circumstance.Kind.DOMESTIC_VIOLENCE)
+        .filter(participant=participant)
+        .exists()
+    )
 
 
 def decide(

@@ -36,7 +36,7 @@ def test_demo_data_is_realistic_and_idempotent() -> None:
     assert Child.objects.filter(communication="non_verbal").exists()
     assert Child.objects.filter(diet__icontains="gluten_free").exists()
     assert ChildAdult.objects.filter(authorised=False).exists()
-    assert Circumstance.objects.filter(kind="domestic_violence").exists()
+    assert Circumstance.objects.of_kind("domestic_violence").exists()
     roles = {"director", "coordinator", "manager", "comms", "trainer", "tutor", "psychologist"}
     assert roles | {"coordinator-astana"} <= set(User.objects.values_list("username", flat=True))
     assert Membership.objects.get(user__username="director").centre is None

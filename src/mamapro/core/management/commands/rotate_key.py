@@ -4,7 +4,9 @@ With DATA_KEYS from the environment: put a new key first (`mamapro rotate-key --
 prints one), restart, run `mamapro rotate-key`, then remove the old keys from DATA_KEYS.
 For the local demo (keys under var/): the command makes the new key itself, re-encrypts, and
 forgets the old one. Either way everything is rewritten in one transaction, blind indexes
-(the IIN's) are recomputed, and the audit log records the rotation.
+(every BlindIndexField: the IIN's, the circumstance kind's) are recomputed, and the audit log
+records the rotation. Until it has run, lookups by blind index try every key in DATA_KEYS
+(core/crypto.blind_q), so nothing is missed while old and new keys are both configured.
 """
 
 from __future__ import annotations
@@ -37,13 +39,19 @@ def reencrypt_all() -> dict[str, int]:
     counts: dict[str, int] = {}
     with transaction.atomic():
         for model, names in encrypted_fields():
-            has_digest = any(f.name == "iin_digest" for f in model._meta.concrete_fields)
+            digests = [
+                f for f in model._meta.concrete_fields if isinstance(f, crypto.BlindIndexField)
+            ]
+            loaded = {f.source for f in digests} | {f.attname for f in digests}
             n = 0
-            for row in model._base_manager.only("pk", *names).iterator(chunk_size=500):
+            for row in model._base_manager.only("pk", *names, *loaded).iterator(chunk_size=500):
                 values: dict[str, Any] = {name: getattr(row, name) for name in names}
-                if has_digest:
-                    iin = values.get("iin")
-                    values["iin_digest"] = crypto.blind_index(iin, "iin") if iin else None
+                # Every blind index (the IIN's, the circumstance kind's) under the new key;
+                # one left empty on purpose (an IIN kept out of the unique index until the
+                # director merges two records) stays empty.
+                for field in digests:
+                    if getattr(row, field.attname):
+                        values[field.attname] = field.digest_of(getattr(row, field.source))
                 model._base_manager.filter(pk=row.pk).update(**values)
                 n += 1
             counts[model._meta.label_lower] = n
