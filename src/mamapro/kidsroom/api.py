@@ -24,8 +24,10 @@ from mamapro.centres.models import Room
 from mamapro.core import permissions as perms
 from mamapro.core.api import Page
 from mamapro.core.models import User
+from mamapro.kidsroom import names
 from mamapro.kidsroom import services as kids
 from mamapro.kidsroom.models import Alert, Booking, Incident, Shift
+from mamapro.people import reach
 from mamapro.people.models import Child, ChildAdult
 from mamapro.programs.api import Id, Window, person_name, window
 from mamapro.programs.models import Session
@@ -58,7 +60,9 @@ def _session(request: HttpRequest, pk: int, capability: str) -> Session:
 
 
 def _child(request: HttpRequest, pk: int, capability: str) -> Child:
-    return _visible(Child.objects.all(), request, capability, pk, "child")
+    """A child the user's work reaches (a tutor: booked in her room), else a 422."""
+    qs = reach.within_reach(Child.objects.select_related("parent"), request.user)
+    return _visible(qs, request, capability, pk, "child")
 
 
 # --- Bookings --------------------------------------------------------------------------------
@@ -92,39 +96,54 @@ class BookingFilters(Window):
     status: BookingStatus | None = None
 
 
-def booking_out(b: Booking) -> dict[str, Any]:
+def booking_out(b: Booking, user: Any) -> dict[str, Any]:
+    """Names as this user may see them (kidsroom.names): a tutor gets a restricted adult's
+    first name and initial, the given name alone of a child whose mother uses an alias."""
+    child = b.child
+    adults = list(child.adults.all())
     return {
         "id": b.pk,
         "session": b.session_id,
         "starts_at": b.window[0],
         "ends_at": b.window[1],
         "child": b.child_id,
-        "child_name": str(b.child),
+        "child_name": names.child_label(user, child),
         "status": b.status,
         "missing": b.shortage.message() if b.shortage is not None else None,
         "checked_in_at": b.checked_in_at,
-        "brought_by": b.brought_by,
+        "brought_by": names.typed_label(user, b.brought_by, child, adults),
         "checked_out_at": b.checked_out_at,
         "collected_by": b.collected_by_id,
-        "collected_by_name": b.collected_by.name if b.collected_by else None,
+        "collected_by_name": names.adult_label(user, b.collected_by, child)
+        if b.collected_by
+        else None,
     }
 
 
-def _bookings() -> QuerySet[Booking]:
-    return Booking.objects.select_related("child", "collected_by", "session").order_by(
-        "session_id", "queued_at", "id"
+def _bookings(request: HttpRequest) -> QuerySet[Booking]:
+    qs = (
+        Booking.objects.select_related("child__parent", "collected_by", "session")
+        .prefetch_related("child__adults")
+        .order_by("session_id", "queued_at", "id")
     )
+    in_reach = reach.children_q(request.user)
+    if in_reach is not None:
+        qs = qs.filter(child__in=Child.objects.filter(in_reach).values("pk"))
+    return qs
 
 
 @router.get("/kidsroom/bookings", response=Page[BookingOut])
 @perms.rule(perms.KIDSROOM_VIEW)
 def list_bookings(request: HttpRequest, filters: Query[BookingFilters]) -> dict[str, Any]:
-    qs = perms.scope(_bookings(), request.user, perms.KIDSROOM_VIEW)
+    qs = perms.scope(_bookings(request), request.user, perms.KIDSROOM_VIEW)
     for name in ("session", "child", "status"):
         value = getattr(filters, name)
         if value is not None:
             qs = qs.filter(**{f"{name}_id" if name != "status" else name: value})
-    return {"count": qs.count(), "items": [booking_out(b) for b in window(qs, filters)]}
+    return {
+        "count": qs.count(),
+        "items": [booking_out(b, request.user) for b in window(qs, filters)],
+    }
 
 
 @router.post("/kidsroom/bookings", response={201: BookingOut})
@@ -135,14 +154,16 @@ def create_booking(request: HttpRequest, payload: BookingIn) -> Status[dict[str,
     session = _session(request, payload.session, perms.KIDSROOM_BOOK)
     child = _child(request, payload.child, perms.CHILD_VIEW)
     booking = kids.book(session, child, actor=perms.acting_user(request), waitlist=payload.waitlist)
-    return Status(201, booking_out(booking))
+    return Status(201, booking_out(booking, request.user))
 
 
 @router.post("/kidsroom/bookings/{booking_id}/cancel", response=BookingOut)
 @perms.rule(perms.KIDSROOM_BOOK)
 def cancel_booking(request: HttpRequest, booking_id: int) -> dict[str, Any]:
-    booking = perms.get_for_user(_bookings(), request.user, perms.KIDSROOM_BOOK, pk=booking_id)
-    return booking_out(kids.cancel(booking, actor=perms.acting_user(request)))
+    booking = perms.get_for_user(
+        _bookings(request), request.user, perms.KIDSROOM_BOOK, pk=booking_id
+    )
+    return booking_out(kids.cancel(booking, actor=perms.acting_user(request)), request.user)
 
 
 # --- Check-in and check-out ------------------------------------------------------------------
@@ -167,7 +188,7 @@ def check_in(request: HttpRequest, payload: CheckInIn) -> Status[dict[str, Any]]
     booking = kids.check_in(
         session, child, brought_by=payload.adult_name, actor=perms.acting_user(request)
     )
-    return Status(201, booking_out(booking))
+    return Status(201, booking_out(booking, request.user))
 
 
 @router.post("/kidsroom/checkouts", response={201: BookingOut})
@@ -191,7 +212,7 @@ def check_out(request: HttpRequest, payload: CheckOutIn) -> Status[dict[str, Any
         adult_name=payload.adult_name,
         actor=perms.acting_user(request),
     )
-    return Status(201, booking_out(booking))
+    return Status(201, booking_out(booking, request.user))
 
 
 # --- Shifts ----------------------------------------------------------------------------------
@@ -358,11 +379,11 @@ class IncidentFilters(Window):
     child: Id | None = None
 
 
-def incident_out(i: Incident) -> dict[str, Any]:
+def incident_out(i: Incident, user: Any) -> dict[str, Any]:
     return {
         "id": i.pk,
         "child": i.child_id,
-        "child_name": str(i.child),
+        "child_name": names.child_label(user, i.child),
         "occurred_at": i.occurred_at,
         "kind": i.kind,
         "what_happened": i.what_happened,
@@ -376,11 +397,16 @@ def incident_out(i: Incident) -> dict[str, Any]:
 @perms.rule(perms.INCIDENT_VIEW)
 def list_incidents(request: HttpRequest, filters: Query[IncidentFilters]) -> dict[str, Any]:
     qs = perms.scope(
-        Incident.objects.select_related("child", "reported_by"), request.user, perms.INCIDENT_VIEW
+        Incident.objects.select_related("child__parent", "reported_by"),
+        request.user,
+        perms.INCIDENT_VIEW,
     )
     if filters.child is not None:
         qs = qs.filter(child_id=filters.child)
-    return {"count": qs.count(), "items": [incident_out(i) for i in window(qs, filters)]}
+    return {
+        "count": qs.count(),
+        "items": [incident_out(i, request.user) for i in window(qs, filters)],
+    }
 
 
 @router.post("/kidsroom/incidents", response={201: IncidentOut})
@@ -402,4 +428,4 @@ def create_incident(request: HttpRequest, payload: IncidentIn) -> Status[dict[st
         booking=booking,
         actor=perms.acting_user(request),
     )
-    return Status(201, incident_out(incident))
+    return Status(201, incident_out(incident, request.user))

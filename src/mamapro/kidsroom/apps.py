@@ -24,6 +24,13 @@ class KidsRoomConfig(AppConfig):
         from mamapro.people import subject_rights
 
         subject_rights.register(exporter=_export, eraser=_erase)
+        # A tutor reaches the children booked in her room(s) and their mothers, nobody else.
+        from mamapro.core.permissions import Role
+        from mamapro.kidsroom.reach import tutor_children, tutor_mothers
+        from mamapro.people import reach
+
+        reach.register_children(Role.TUTOR, tutor_children)
+        reach.register_participants(Role.TUTOR, tutor_mothers)
 
 
 def _export(participant: Any) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mamapro.centres.models import Centre, Room
+from mamapro.core.crypto import EncryptedTextField
 from mamapro.people.models import Child, ChildAdult
 from mamapro.programs.models import Enrollment, Session
 
@@ -38,6 +39,13 @@ class Rules(models.Model):
         _("children per tutor (high support)"),
         default=DEFAULT_HIGH_SUPPORT_PER_TUTOR,
         validators=[MinValueValidator(1), MaxValueValidator(20)],
+    )
+    # On the tutors' board beside a child who must not be given to someone: whom to call.
+    coordinator_phone = models.CharField(
+        _("phone for tutors to call"),
+        max_length=12,
+        blank=True,
+        help_text=_("The coordinator's or the centre's number, shown to tutors in an emergency."),
     )
 
     class Meta:
@@ -110,7 +118,8 @@ class Booking(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
 
     checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
-    brought_by = models.CharField(_("brought by"), max_length=160, blank=True)
+    # Names typed at the door (encrypted at rest: it may be a restricted adult's).
+    brought_by = EncryptedTextField(_("brought by"), max_length=160, blank=True)
     checked_in_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -151,6 +160,8 @@ class Booking(models.Model):
     # child put on the waiting list; the alert a check-in raised).
     shortage: Any = None
     alert: Any = None
+    # Not stored either: what the board's card about her says to the user (views.Card).
+    card: Any = None
 
     def __str__(self) -> str:
         return f"{self.child_id} @ {self.session_id} ({self.status})"
@@ -182,7 +193,7 @@ class Alert(models.Model):
     adult = models.ForeignKey(
         ChildAdult, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    named = models.CharField(_("name given"), max_length=160, blank=True)
+    named = EncryptedTextField(_("name given"), max_length=160, blank=True)
     booking = models.ForeignKey(
         Booking, null=True, blank=True, on_delete=models.SET_NULL, related_name="alerts"
     )
@@ -224,8 +235,9 @@ class Incident(models.Model):
     )
     occurred_at = models.DateTimeField(_("when"), default=timezone.now)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    what_happened = models.TextField(_("what happened"))
-    action_taken = models.TextField(_("action taken"))
+    # What happened to a child (often medical or a safeguarding concern): encrypted at rest.
+    what_happened = EncryptedTextField(_("what happened"))
+    action_taken = EncryptedTextField(_("action taken"))
     parent_informed = models.BooleanField(_("mother informed"), default=False)
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -69,9 +69,13 @@ def day_board(
     day: dt.date,
     *,
     adults: QuerySet[ChildAdult],
+    reach: Q | None = None,
+    restricted: bool = False,
 ) -> list[SessionRow]:
     """The day's sessions that have children booked or waiting, at `centre_ids` (None: all),
-    each with its booked children (needs card and adults loaded) and the tutors on duty."""
+    each with its booked children (needs card and adults loaded) and the tutors on duty.
+    `reach` (a Q over Child) limits the children to those the user's work reaches; with
+    `restricted`, each child's restricted adults are loaded too (`child.restricted`)."""
     start, end = day_bounds(day)
     bookings = Booking.objects.filter(
         Q(session__starts_at__gte=start, session__starts_at__lt=end, session__cancelled=False)
@@ -79,6 +83,17 @@ def day_board(
     ).exclude(status=Booking.Status.CANCELLED)
     if centre_ids is not None:
         bookings = bookings.filter(centre_id__in=centre_ids)
+    if reach is not None:
+        bookings = bookings.filter(child__in=Child.objects.filter(reach).values("pk"))
+    prefetch: list[Prefetch[Any]] = [Prefetch("child__adults", queryset=adults)]
+    if restricted:
+        prefetch.append(
+            Prefetch(
+                "child__adults",
+                queryset=ChildAdult.objects.filter(authorised=False).order_by("id"),
+                to_attr="restricted",
+            )
+        )
     # Her photo only while her mother's photo consent holds (no extra query per child).
     bookings = bookings.annotate(
         photo_ok=Exists(
@@ -94,7 +109,7 @@ def day_board(
         bookings.select_related(
             "session__run__course", "session__room", "child__parent", "collected_by", "room"
         )
-        .prefetch_related(Prefetch("child__adults", queryset=adults))
+        .prefetch_related(*prefetch)
         .annotate(begins=Coalesce("session__starts_at", "starts_at"))
         .order_by("begins", "session_id", "child__given_name", "id")
     ):

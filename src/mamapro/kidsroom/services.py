@@ -27,10 +27,11 @@ from mamapro.core import permissions as perms
 from mamapro.core.errors import Conflict, Refused
 from mamapro.core.models import AuditEntry, User
 from mamapro.core.text import fold
-from mamapro.kidsroom import locking, signals
+from mamapro.kidsroom import locking, names, signals
 from mamapro.kidsroom.locking import locked_room
 from mamapro.kidsroom.models import Alert, Booking, Incident, Rules, Shift
 from mamapro.people.models import Child, ChildAdult
+from mamapro.people.validators import normalise_phone
 from mamapro.programs.models import Enrollment, KidsRoomRequest, Session
 
 BOOKED = Booking.Status.BOOKED
@@ -39,6 +40,9 @@ CANCELLED = Booking.Status.CANCELLED
 HIGH = Child.SupportLevel.HIGH
 # Mothers bring children a little early: check-in opens this long before the session.
 CHECK_IN_OPENS = dt.timedelta(hours=1)
+# Shifts outside these years are typing errors (and year 1 or 9999 overflows the arithmetic).
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(2099, 12, 31, tzinfo=dt.UTC)
 
 
 # --- The rule -------------------------------------------------------------------------------
@@ -464,14 +468,23 @@ def set_rules(
     *,
     children_per_tutor: int,
     high_support_per_tutor: int,
+    coordinator_phone: str | None = None,
     actor: User | None = None,
     now: dt.datetime | None = None,
 ) -> Rules:
-    """Change the centre's ratio, unless children already booked would then lack care."""
+    """Change the centre's ratio, unless children already booked would then lack care (and,
+    when given, the phone tutors call: normalised, '' to clear it)."""
     now = now or timezone.now()
     rules = Rules.objects.filter(centre_id=centre_id).first() or Rules(centre_id=centre_id)
     rules.children_per_tutor = children_per_tutor
     rules.high_support_per_tutor = high_support_per_tutor
+    if coordinator_phone is not None:
+        try:
+            rules.coordinator_phone = (
+                normalise_phone(coordinator_phone) if coordinator_phone.strip() else ""
+            )
+        except ValidationError as exc:
+            raise ValidationError({"coordinator_phone": exc.messages}) from None
     rules.full_clean(exclude=["centre"])
     ratio = Ratio(children_per_tutor, high_support_per_tutor)
     room = kids_room_for(centre_id)
@@ -508,7 +521,7 @@ def set_rules(
             audit.record(
                 AuditEntry.Action.UPDATE,
                 rules,
-                fields=["children_per_tutor", "high_support_per_tutor"],
+                fields=["children_per_tutor", "high_support_per_tutor", "coordinator_phone"],
                 actor=actor,
             )
             # A kinder ratio may give waiting children their places.
@@ -542,6 +555,12 @@ def add_shift(
         errors["tutor"] = _("This person does not work at this centre.")
     if ends_at <= starts_at:
         errors["ends_at"] = _("The shift must end after it starts.")
+    for name, moment in (("starts_at", starts_at), ("ends_at", ends_at)):
+        if not EARLIEST <= moment <= LATEST:
+            errors[name] = _("Give a time between the years %(first)s and %(last)s.") % {
+                "first": EARLIEST.year,
+                "last": LATEST.year,
+            }
     if errors:
         raise ValidationError(errors)
     with locked_room(room.pk) as room, transaction.atomic(savepoint=False):
@@ -592,14 +611,24 @@ def _booking_for(session: Session | None, child: Child, booking_id: int | None) 
 
 
 def _matching_adult(child: Child, name: str) -> ChildAdult | None:
-    """The child's adult named `name` (any case, any spelling of Kazakh letters); a
-    restricted adult wins over an authorised one with the same name."""
-    wanted = fold(" ".join(name.split()))
-    if not wanted:
+    """The child's adult named `name`. A restricted adult is looked for first and matches
+    loosely (kidsroom.names.close_to: any order, any spelling of Kazakh letters, part of his
+    name, one letter off); only when none comes close, an authorised adult of exactly that
+    name. So a restricted adult always wins, whatever order the rows come in."""
+    if not _words_in(name):
         return None
-    found = [a for a in ChildAdult.objects.filter(child=child) if fold(a.name) == wanted]
-    found.sort(key=lambda a: a.authorised)
-    return found[0] if found else None
+    adults = list(ChildAdult.objects.filter(child=child).order_by("id"))
+    for adult in adults:
+        if not adult.authorised and names.close_to(name, adult.name):
+            return adult
+    for adult in adults:
+        if adult.authorised and names.same_name(name, adult.name):
+            return adult
+    return None
+
+
+def _words_in(name: str) -> bool:
+    return bool(fold(" ".join((name or "").split())))
 
 
 def _raise_alert(
@@ -678,11 +707,15 @@ class RestrictedAdult(Refused):
     def __init__(self, adult: ChildAdult, alert: Alert) -> None:
         super().__init__(
             _(
-                "STOP. Do not hand the child over: %(name)s must never receive this child. "
-                "The coordinator and the director have been alerted. Keep the child in the "
-                "room and call the coordinator."
+                "STOP. Do not hand the child over: the adult you chose or named (%(name)s, "
+                "%(relation)s) must never receive this child. The coordinator and the "
+                "director have been alerted. Keep the child in the room and call the "
+                "coordinator."
             )
-            % {"name": adult.name}
+            % {
+                "name": names.short_name(adult.name),
+                "relation": adult.get_relation_display().lower(),
+            }
         )
         self.adult = adult
         self.alert = alert
@@ -736,10 +769,12 @@ def check_out(
             raise Conflict(_("This child has not been checked in, so she cannot be checked out."))
         if booking.checked_out_at is not None:
             raise Conflict(
-                _("This child was already checked out at %(time)s to %(name)s.")
+                _("This child was already checked out at %(time)s (collected by %(name)s).")
                 % {
                     "time": _hhmm(booking.checked_out_at),
-                    "name": booking.collected_by.name if booking.collected_by else "",
+                    "name": names.short_name(booking.collected_by.name)
+                    if booking.collected_by
+                    else "",
                 }
             )
         booking.checked_out_at = max(now, booking.checked_in_at)

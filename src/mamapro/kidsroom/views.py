@@ -8,6 +8,7 @@ answers with an unmistakable warning (403) while the alert reaches the coordinat
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -29,17 +30,54 @@ from mamapro.core import audit
 from mamapro.core import permissions as perms
 from mamapro.core.errors import DomainError
 from mamapro.core.models import User
-from mamapro.kidsroom import queries
+from mamapro.kidsroom import names, queries
 from mamapro.kidsroom import services as kids
 from mamapro.kidsroom.models import Alert, Booking, Incident, Rules, Shift
+from mamapro.people import reach
 from mamapro.people.models import Child, ChildAdult
 from mamapro.people.panels import Panel
 from mamapro.people.visibility import CHILD_NEEDS_FIELDS, child_access
 from mamapro.programs.models import Enrollment, Session
 
+# Days the pages show: outside these, a date is a typing error (and year 1 or 9999 would
+# overflow the arithmetic of the day before and after).
+FIRST_DAY = dt.date(2000, 1, 1)
+LAST_DAY = dt.date(2099, 12, 31)
+FEEDBACK = "kidsroom_feedback"
+
 
 def _day(request: HttpRequest) -> dt.date:
-    return parse_date(request.GET.get("day") or "") or timezone.localdate()
+    """`?day=` (YYYY-MM-DD), today without it; a ValidationError naming `day` otherwise."""
+    raw = (request.GET.get("day") or "").strip()
+    if not raw:
+        return timezone.localdate()
+    try:
+        day = parse_date(raw)
+    except ValueError:
+        day = None
+    if day is None or not FIRST_DAY <= day <= LAST_DAY:
+        raise ValidationError(
+            {
+                "day": _("day: give a real date between %(first)s and %(last)s, as YYYY-MM-DD.")
+                % {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()}
+            }
+        )
+    return day
+
+
+def _bad_request(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return render(request, "kidsroom/bad_request.html", {"errors": exc.messages}, status=400)
+
+
+def _tell(request: HttpRequest, booking: Booking, level: str, text: str) -> None:
+    """Feedback on a check-in or check-out, shown on the child's card the tutor acted on
+    (the board jumps there), not at the top of the page."""
+    request.session[FEEDBACK] = {"booking": booking.pk, "level": level, "text": str(text)}
+
+
+def _children_in_reach(request: HttpRequest) -> Any:
+    """A Q over Child: those the user's work reaches (None: every child of her centres)."""
+    return reach.children_q(request.user)
 
 
 def _back_to_plan(booking: Booking) -> HttpResponseRedirect:
@@ -87,15 +125,30 @@ def alerts_notice(request: HttpRequest) -> Notice | None:
 @perms.rule(perms.KIDSROOM_VIEW)
 def board(request: HttpRequest) -> HttpResponse:
     """Each session of the day with its children: needs card, check-in, check-out."""
-    day = _day(request)
+    try:
+        day = _day(request)
+    except ValidationError as exc:
+        return _bad_request(request, exc)
     centres = working_centres(request, perms.KIDSROOM_VIEW)
-    # Only adults who may collect the child are offered; the restricted ones are never a choice.
+    in_reach = _children_in_reach(request)
+    # Only adults who may collect the child are offered; the restricted ones are never a choice
+    # but each is named (first name, initial, relation) in a warning on the child's card.
     adults = ChildAdult.objects.filter(authorised=True)
-    rows = queries.day_board(centres, day, adults=adults)
+    rows = queries.day_board(centres, day, adults=adults, reach=in_reach, restricted=True)
     me = perms.principal(request.user)
     needs = me.can(perms.CHILD_VIEW_NEEDS)
+    feedback = request.session.pop(FEEDBACK, None)
+    shown = _label_cards(request, rows, feedback)
     audit.record_reads(
-        [(b.child, CHILD_NEEDS_FIELDS if needs else ()) for row in rows for b in row.booked]
+        [
+            (
+                b.child,
+                (CHILD_NEEDS_FIELDS if needs else ())
+                + (("restricted_adults",) if _restricted(b.child) else ()),
+            )
+            for row in rows
+            for b in row.booked
+        ]
     )
     next_with_children = None
     if not rows:
@@ -107,6 +160,8 @@ def board(request: HttpRequest) -> HttpResponse:
         )
         if centres is not None:
             later = later.filter(centre_id__in=centres)
+        if in_reach is not None:
+            later = later.filter(child__in=Child.objects.filter(in_reach).values("pk"))
         first = later.order_by("session__starts_at").values_list("session__starts_at", flat=True)
         found = first.first()
         next_with_children = timezone.localtime(found).date() if found else None
@@ -125,20 +180,97 @@ def board(request: HttpRequest) -> HttpResponse:
             "may_record_incident": me.can(perms.INCIDENT_RECORD),
             "alerts_open": _alerts_open(request),
             "next_with_children": next_with_children,
+            # Feedback about a child not on this day's board: at the top, still announced.
+            "feedback": feedback if feedback and not shown else None,
         },
     )
 
 
-def _booking(request: HttpRequest, pk: int, capability: str) -> Booking:
-    return perms.get_for_user(
-        Booking.objects.select_related("session", "child"), request.user, capability, pk=pk
+def coordinator_contacts(centre_ids: set[int]) -> dict[int, tuple[str, str]]:
+    """Per centre: the coordinators' names and the phone tutors call (the kids' room rules)."""
+    if not centre_ids:
+        return {}
+    who: dict[int, list[str]] = {}
+    for m in (
+        Membership.objects.filter(
+            role=perms.Role.COORDINATOR, centre_id__in=centre_ids, user__is_active=True
+        )
+        .select_related("user")
+        .order_by("id")
+    ):
+        assert m.centre_id is not None
+        who.setdefault(m.centre_id, []).append(m.user.display_name())
+    phones = dict(
+        Rules.objects.filter(centre_id__in=centre_ids).values_list("centre_id", "coordinator_phone")
     )
+    return {c: (", ".join(who.get(c, [])), phones.get(c) or "") for c in centre_ids}
+
+
+@dataclass
+class Card:
+    """What one child's card on the board says, as this user may see it (kidsroom.names)."""
+
+    child_label: str
+    choices: list[tuple[int, str, str]]  # authorised adults: pk, name, relation
+    warning: str  # "Ерлан Қ. (father)": whom she must not be given to
+    contact: tuple[str, str]  # the coordinators' names, the phone to call
+    brought_by: str
+    collected_by: str
+    feedback: dict[str, Any] | None = None
+
+
+def _restricted(child: Child) -> list[ChildAdult]:
+    return list(getattr(child, "restricted", []))
+
+
+def _label_cards(request: HttpRequest, rows: list[queries.SessionRow], feedback: Any) -> bool:
+    """Each card's names, the warning about the child's restricted adults with whom to call,
+    and the feedback on the card acted on (`booking.card`). Whether the feedback found its
+    card."""
+    user = request.user
+    shown = False
+    warned = {b.centre_id for row in rows for b in row.booked if _restricted(b.child)}
+    contacts = coordinator_contacts(warned)
+    for row in rows:
+        for b in row.booked:
+            child = b.child
+            authorised, restricted = list(child.adults.all()), _restricted(child)
+            b.card = Card(
+                child_label=names.child_label(user, child),
+                choices=[
+                    (a.pk, names.adult_label(user, a, child), a.get_relation_display())
+                    for a in authorised
+                ],
+                warning=", ".join(
+                    f"{names.adult_label(user, a, child)} ({a.get_relation_display().lower()})"
+                    for a in restricted
+                ),
+                contact=contacts.get(b.centre_id, ("", "")),
+                brought_by=names.typed_label(user, b.brought_by, child, authorised + restricted),
+                collected_by=(
+                    names.adult_label(user, b.collected_by, child) if b.collected_by else ""
+                ),
+            )
+            if feedback and feedback.get("booking") == b.pk:
+                b.card.feedback = feedback
+                shown = True
+    return shown
+
+
+def _booking(request: HttpRequest, pk: int, capability: str) -> Booking:
+    """The booking, if the user's work reaches its child (else 404)."""
+    qs = Booking.objects.select_related("session", "child__parent")
+    in_reach = _children_in_reach(request)
+    if in_reach is not None:
+        qs = qs.filter(child__in=Child.objects.filter(in_reach).values("pk"))
+    return perms.get_for_user(qs, request.user, capability, pk=pk)
 
 
 @require_POST
 @perms.rule(perms.KIDSROOM_CHECK)
 def check_in(request: HttpRequest, pk: int) -> HttpResponse:
     booking = _booking(request, pk, perms.KIDSROOM_CHECK)
+    child = booking.child
     brought_by = request.POST.get("brought_by_name", "").strip()
     chosen = request.POST.get("brought_by", "")
     if not brought_by and chosen.isdigit():
@@ -147,31 +279,43 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         done = kids.check_in(
             booking.session,
-            booking.child,
+            child,
             brought_by=brought_by,
             booking_id=booking.pk,
             actor=perms.acting_user(request),
         )
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        _tell(request, booking, "error", " ".join(exc.messages))
     except DomainError as exc:
-        messages.error(request, exc.message)
+        _tell(request, booking, "error", exc.message)
     else:
-        if done.alert is not None:
-            messages.error(
+        label = names.child_label(request.user, child)
+        if done.alert is not None and done.alert.adult is not None:
+            _tell(
                 request,
+                booking,
+                "error",
                 _(
                     "%(name)s must never receive %(child)s. The child is checked in and safe "
                     "here; the coordinator and the director have been alerted. Do not hand "
                     "the child to this person."
                 )
-                % {"name": brought_by, "child": booking.child},
+                % {
+                    "name": names.adult_label(request.user, done.alert.adult, child),
+                    "child": label,
+                },
             )
         else:
-            messages.success(
+            adults = list(ChildAdult.objects.filter(child=child))
+            _tell(
                 request,
+                booking,
+                "success",
                 _("%(child)s is checked in (brought by %(name)s).")
-                % {"child": booking.child, "name": brought_by},
+                % {
+                    "child": label,
+                    "name": names.typed_label(request.user, brought_by, child, adults),
+                },
             )
     return _back_to_board(booking)
 
@@ -180,6 +324,7 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
 @perms.rule(perms.KIDSROOM_CHECK)
 def check_out(request: HttpRequest, pk: int) -> HttpResponse:
     booking = _booking(request, pk, perms.KIDSROOM_CHECK)
+    child = booking.child
     name = request.POST.get("collected_by_name", "").strip()
     chosen = request.POST.get("collected_by", "")
     adult = None
@@ -187,45 +332,50 @@ def check_out(request: HttpRequest, pk: int) -> HttpResponse:
         # Any of her adults, restricted ones included: a forged choice must meet the block.
         adult = ChildAdult.objects.filter(pk=int(chosen), child_id=booking.child_id).first()
         if adult is None:
-            messages.error(request, _("Choose the adult who collects the child."))
+            _tell(request, booking, "error", _("Choose the adult who collects the child."))
             return _back_to_board(booking)
     elif not name:
-        messages.error(request, _("Choose the adult who collects the child."))
+        _tell(request, booking, "error", _("Choose the adult who collects the child."))
         return _back_to_board(booking)
     try:
         done = kids.check_out(
             booking.session,
-            booking.child,
+            child,
             adult=adult,
             adult_name=name,
             booking_id=booking.pk,
             actor=perms.acting_user(request),
         )
     except kids.RestrictedAdult as blocked:
-        cards = child_access(request.user, booking.child)
+        cards = child_access(request.user, child)
         return render(
             request,
             "kidsroom/blocked.html",
             {
                 "booking": booking,
-                "child": booking.child,
-                "adult": blocked.adult,
-                "show_note": cards.restricted_adults,
+                "child_label": names.child_label(request.user, child),
+                "adult_label": names.adult_label(request.user, blocked.adult, child),
+                "relation": blocked.adult.get_relation_display().lower(),
+                "contact": coordinator_contacts({child.centre_id})[child.centre_id],
+                "note": blocked.adult.note if cards.restricted_adults else "",
+                "day": timezone.localtime(booking.window[0]).date(),
             },
             status=403,
         )
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        _tell(request, booking, "error", " ".join(exc.messages))
     except DomainError as exc:
-        messages.error(request, exc.message)
+        _tell(request, booking, "error", exc.message)
     else:
         assert done.collected_by is not None
-        messages.success(
+        _tell(
             request,
+            booking,
+            "success",
             _("%(child)s went home with %(name)s at %(time)s.")
             % {
-                "child": booking.child,
-                "name": done.collected_by.name,
+                "child": names.child_label(request.user, child),
+                "name": names.adult_label(request.user, done.collected_by, child),
                 "time": timezone.localtime(done.checked_out_at).strftime("%H:%M"),
             },
         )
@@ -363,7 +513,10 @@ class ShiftForm(forms.Form):
 
 @perms.rule(perms.KIDSROOM_BOOK)
 def shifts(request: HttpRequest) -> HttpResponse:
-    day = _day(request)
+    try:
+        day = _day(request)
+    except ValidationError as exc:
+        return _bad_request(request, exc)
     centres = working_centres(request, perms.KIDSROOM_BOOK)
     rooms = list(queries.kids_rooms(centres).select_related("centre"))
     form = ShiftForm(request.POST or None, centres=centres)
@@ -413,6 +566,17 @@ def shifts(request: HttpRequest) -> HttpResponse:
 
 
 class RulesForm(forms.ModelForm[Rules]):
+    # Typed as people write numbers ("8 701 555 01 11"); the service normalises it.
+    coordinator_phone = forms.CharField(
+        label=gettext_lazy("phone for tutors to call"),
+        max_length=24,
+        required=False,
+        help_text=gettext_lazy(
+            "The coordinator's or the centre's number, shown to tutors in an emergency."
+        ),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+
     class Meta:
         model = Rules
         fields = ["children_per_tutor", "high_support_per_tutor"]
@@ -420,6 +584,22 @@ class RulesForm(forms.ModelForm[Rules]):
             "children_per_tutor": forms.NumberInput(attrs={"inputmode": "numeric"}),
             "high_support_per_tutor": forms.NumberInput(attrs={"inputmode": "numeric"}),
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["coordinator_phone"].initial = self.instance.coordinator_phone
+
+
+def _named_errors(form: forms.BaseForm, exc: ValidationError) -> str:
+    """'<field label>: <message>' for each error, so the message names what to fix."""
+    if not hasattr(exc, "error_dict"):
+        return " ".join(exc.messages)
+    parts = []
+    for name, errors in exc.message_dict.items():
+        field = form.fields.get(name)
+        label = str(field.label) if field is not None and field.label else ""
+        parts += [f"{label}: {e}" if label else e for e in errors]
+    return " ".join(parts)
 
 
 @require_POST
@@ -436,14 +616,15 @@ def rules(request: HttpRequest, pk: int) -> HttpResponse:
                 centre.pk,
                 children_per_tutor=form.cleaned_data["children_per_tutor"],
                 high_support_per_tutor=form.cleaned_data["high_support_per_tutor"],
+                coordinator_phone=form.cleaned_data["coordinator_phone"],
                 actor=perms.acting_user(request),
             )
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, _named_errors(form, exc))
         else:
             messages.success(request, _("The ratio is saved."))
     else:
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        messages.error(request, _named_errors(form, ValidationError(form.errors)))
     return HttpResponseRedirect(reverse("kidsroom:shifts"))
 
 
@@ -505,7 +686,10 @@ class IncidentForm(forms.ModelForm):
 @perms.rule(perms.INCIDENT_RECORD)
 def incident_create(request: HttpRequest, pk: int) -> HttpResponse:
     child = perms.get_for_user(
-        Child.objects.select_related("parent"), request.user, perms.INCIDENT_RECORD, pk=pk
+        reach.within_reach(Child.objects.select_related("parent"), request.user),
+        request.user,
+        perms.INCIDENT_RECORD,
+        pk=pk,
     )
     form = IncidentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -530,7 +714,11 @@ def incident_create(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The incident is recorded; the coordinator can see it."))
             return HttpResponseRedirect(reverse("kidsroom:board"))
-    return render(request, "kidsroom/incident_form.html", {"child": child, "form": form})
+    return render(
+        request,
+        "kidsroom/incident_form.html",
+        {"child_label": names.child_label(request.user, child), "form": form},
+    )
 
 
 @perms.rule(perms.INCIDENT_VIEW)
@@ -560,7 +748,10 @@ def incidents_panel(request: HttpRequest, participant: Any) -> Panel | None:
 @perms.rule(perms.KIDSROOM_REPORT)
 def report(request: HttpRequest) -> HttpResponse:
     """Occupancy against capacity and tutors per session, attendance, and the snack order."""
-    day = _day(request)
+    try:
+        day = _day(request)
+    except ValidationError as exc:
+        return _bad_request(request, exc)
     rows = queries.day_board(
         working_centres(request, perms.KIDSROOM_REPORT), day, adults=ChildAdult.objects.none()
     )

@@ -66,15 +66,18 @@ def make_tutor(almaty: Centre) -> Callable[[], User]:
 
 
 @pytest.fixture
-def on_shift(kids_room: Room, make_tutor: Callable[[], User]) -> Callable[..., list[Any]]:
-    """`n` tutors on duty from `start` to `end` (the whole day unless told)."""
+def on_shift(
+    kids_room: Room, make_tutor: Callable[[], User], personas: dict[str, User]
+) -> Callable[..., list[Any]]:
+    """`n` tutors on duty from `start` to `end` (the whole day unless told). The first one
+    put on duty is the tutor persona, so her work reaches the children booked in the room."""
+    persona = [personas["tutor"]]
 
     def put(
         n: int = 1, start: dt.datetime | None = None, end: dt.datetime | None = None
     ) -> list[Any]:
-        return [
-            kids.add_shift(kids_room, make_tutor(), start or at(8), end or at(20)) for _ in range(n)
-        ]
+        tutors = [persona.pop() if persona else make_tutor() for _ in range(n)]
+        return [kids.add_shift(kids_room, t, start or at(8), end or at(20)) for t in tutors]
 
     return put
 

@@ -9,7 +9,6 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from mamapro.centres.models import Room
-from mamapro.conftest import build_astana
 from mamapro.core.errors import Conflict
 from mamapro.core.models import AuditEntry
 from mamapro.kidsroom import services as kids
@@ -166,9 +165,8 @@ class TestBadInputWritesNothing:
     def _counts(self) -> tuple[int, int]:
         return Booking.objects.count(), AuditEntry.objects.count()
 
-    def test_a_child_from_another_centre(self, session, on_shift, make_participant) -> None:
+    def test_a_child_from_another_centre(self, session, on_shift, make_participant, astana) -> None:
         on_shift(1)
-        astana = build_astana()
         mother = make_participant(astana, given_name="Салтанат", phone="+77079998877")
         child = people.add_child(
             mother, data={"given_name": "Нұр", "birth_date": dt.date(2020, 1, 1)}
