@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -354,9 +355,36 @@ class Consent(models.Model):
         return self.valid_until is None or self.valid_until >= timezone.localdate()
 
 
+class PrivateStorage(FileSystemStorage):
+    """Owner-only files (0600) in owner-only directories (0700), whatever the settings or
+    the umask say: a child's photo is nobody else's on the server either. A directory made
+    wider before (by an older version) is narrowed when a file is written into it."""
+
+    FILE_MODE = 0o600
+    DIRECTORY_MODE = 0o700
+
+    def __init__(self, location: Any) -> None:
+        super().__init__(
+            location=location,
+            base_url=None,
+            file_permissions_mode=self.FILE_MODE,
+            directory_permissions_mode=self.DIRECTORY_MODE,
+        )
+
+    def save(self, name: str | None, content: Any, max_length: int | None = None) -> str:
+        saved = super().save(name, content, max_length=max_length)
+        folder = Path(self.path(saved)).parent
+        root = Path(self.location)
+        while folder != root and root in folder.parents:
+            if folder.stat().st_mode & 0o777 != self.DIRECTORY_MODE:
+                folder.chmod(self.DIRECTORY_MODE)
+            folder = folder.parent
+        return saved
+
+
 def private_storage() -> FileSystemStorage:
     """Files served only through permission-checked views; never under a public URL."""
-    return FileSystemStorage(location=settings.PRIVATE_FILES_DIR, base_url=None)
+    return PrivateStorage(settings.PRIVATE_FILES_DIR)
 
 
 def child_photo_path(child: Any, filename: str) -> str:
