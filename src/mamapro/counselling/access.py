@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q
 
 from mamapro.centres.models import Membership
 from mamapro.core import permissions as perms
@@ -36,6 +37,21 @@ def sees_client(
     return lead if lead is not None else is_clinical_lead(user, appointment.centre_id)
 
 
-def may_read(user: User | AnonymousUser, note: Note, lead: bool) -> bool:
-    """A note: its author, and a clinical lead of the centre."""
-    return user.is_authenticated and (note.author_id == user.pk or lead)
+def may_read(user: User | AnonymousUser, note: Note, leads: set[int] | None = None) -> bool:
+    """A note: its author and a clinical lead of the note's centre, each while a psychologist
+    there; nobody else, the director included. `leads`: the user's `lead_centres`, when the
+    caller has them already (a page of notes reads them once)."""
+    if not user.is_authenticated:
+        return False
+    if perms.principal(user).role_in(note.centre_id) != perms.Role.PSYCHOLOGIST:
+        return False
+    if note.author_id == user.pk:
+        return True
+    return note.centre_id in (lead_centres(user) if leads is None else leads)
+
+
+def clients_q(user: User) -> Q:
+    """`people.reach` rule for psychologists: her own clients, the women she has (or had) an
+    appointment with, whatever its status. A new client is found by an exact search
+    (counselling/queries.py), never from a list."""
+    return Q(pk__in=Appointment.objects.filter(psychologist_id=user.pk).values("participant_id"))

@@ -17,6 +17,12 @@ class CounsellingConfig(AppConfig):
         # Her export lists her appointments; the notes stay with their psychologist (they
         # are reached from nowhere but this app's own pages).
         subject_rights.register(exporter=_export, eraser=_erase)
+        from mamapro.core.permissions import Role
+        from mamapro.counselling.access import clients_q
+        from mamapro.people import reach
+
+        # A psychologist reaches her own clients, nobody else of the centre.
+        reach.register_participants(Role.PSYCHOLOGIST, clients_q)
 
 
 def _her_counselling_records(participant_ids: list[int]) -> list[tuple[str, list[str]]]:

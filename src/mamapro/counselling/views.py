@@ -2,7 +2,9 @@
 clinical lead; "taken" for everyone else), booking, and an appointment with its notes.
 
 Every page that shows who an appointment is with, or a note, writes a sensitive read to the
-audit log.
+audit log. A woman is named as the viewer may see her (`shown_name`: her roster alias, if
+she chose one). The booking form lists the psychologist's own clients only; a new client is
+found by her exact phone or full name (counselling/queries.py).
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -28,15 +29,38 @@ from mamapro.core import audit
 from mamapro.core import permissions as perms
 from mamapro.core.errors import DomainError
 from mamapro.core.models import User
-from mamapro.counselling import access, services
+from mamapro.counselling import access, queries, services
 from mamapro.counselling.models import Appointment
+from mamapro.people import reach
 from mamapro.people.models import Participant
+from mamapro.people.visibility import shown_name
+
+# The schedule shows weeks between these days; any other `?from=` is a 400 naming it.
+FIRST_DAY = dt.date(2000, 1, 1)
+LAST_DAY = dt.date(2100, 12, 31)
+
+
+def _start_day(request: HttpRequest) -> tuple[dt.date, str]:
+    """The `?from=` day, or today with the reason it was refused."""
+    raw = request.GET.get("from", "").strip()
+    today = timezone.localdate()
+    if not raw:
+        return today, ""
+    try:
+        day = dt.date.fromisoformat(raw[:10]) if len(raw) == 10 else None
+    except ValueError:
+        day = None
+    if day is None or not FIRST_DAY <= day <= LAST_DAY:
+        return today, _(
+            "“from”: not a day the schedule can show; give a date such as %(example)s."
+        ) % {"example": today.isoformat()}
+    return day, ""
 
 
 @perms.rule(perms.COUNSELLING_SCHEDULE)
 def schedule(request: HttpRequest) -> HttpResponse:
     """Seven days from `?from=`: each slot with its time, room and psychologist."""
-    start_day = parse_date(request.GET.get("from") or "") or timezone.localdate()
+    start_day, refused = _start_day(request)
     start = timezone.make_aware(dt.datetime.combine(start_day, dt.time()))
     end = start + dt.timedelta(days=7)
     qs = Appointment.objects.filter(starts_at__gte=start, starts_at__lt=end).exclude(
@@ -66,14 +90,21 @@ def schedule(request: HttpRequest) -> HttpResponse:
             "previous_week": start_day - dt.timedelta(days=7),
             "next_week": start_day + dt.timedelta(days=7),
             "may_book": perms.principal(request.user).can(perms.COUNSELLING_PRACTISE),
+            "refused": refused,
         },
+        status=400 if refused else 200,
     )
 
 
 class AppointmentForm(forms.Form):
+    # Her own clients; a new one comes from the search, as a signed `found` token.
     participant = forms.ModelChoiceField(
-        queryset=Participant.objects.none(), label=gettext_lazy("Client")
+        queryset=Participant.objects.none(),
+        label=gettext_lazy("Client"),
+        required=False,
+        empty_label=gettext_lazy("— a new client: find her below —"),
     )
+    found = forms.CharField(required=False, widget=forms.HiddenInput)
     day = forms.DateField(label=gettext_lazy("Day"), widget=forms.DateInput(attrs={"type": "date"}))
     starts = forms.TimeField(
         label=gettext_lazy("From"), widget=forms.TimeInput(attrs={"type": "time"})
@@ -89,29 +120,53 @@ class AppointmentForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args: Any, centres: set[int] | None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        women = Participant.objects.filter(erased_at__isnull=True).order_by("search_key")
+        self.user = user
+        centres = perms.principal(user).centre_ids_for(perms.COUNSELLING_PRACTISE)
+        # Her clients as she sees them (her alias, if she chose one), in that order; never
+        # a phone, never the centre's other women.
+        women = reach.within_reach(queries.bookable(user), user).order_by("roster_key", "id")
         rooms = Room.objects.filter(kind=Room.Kind.COUNSELLING)
         if centres is not None:
-            women = women.filter(centre_id__in=centres)
             rooms = rooms.filter(centre_id__in=centres)
         self.fields["participant"].queryset = women  # type: ignore[attr-defined]
         field: Any = self.fields["participant"]
-        field.label_from_instance = lambda p: f"{p.full_name} · …{p.phone[-4:]}"
+        field.label_from_instance = lambda p: shown_name(user, p)
         self.fields["room"].queryset = rooms  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        token = data.get("found") or ""
+        # A client chosen from her list wins; the search answer counts when none is.
+        if token and not data.get("participant"):
+            woman = queries.from_token(self.user, token)
+            if woman is None:
+                self.add_error(
+                    "participant", _("Find her again: that search answer is no longer valid.")
+                )
+            else:
+                data["participant"] = woman
+        if not data.get("participant") and "participant" not in self.errors:
+            self.add_error(
+                "participant",
+                _("Choose one of your clients, or find a new one by her phone or full name."),
+            )
+        return data
+
+    def found_woman(self) -> Participant | None:
+        """The woman a search found, to show her again when the form comes back."""
+        if not self.is_bound or not self.data.get("found"):
+            return None
+        return queries.from_token(self.user, str(self.data["found"]))
 
 
 @perms.rule(perms.COUNSELLING_PRACTISE)
 def appointment_create(request: HttpRequest) -> HttpResponse:
-    me = perms.principal(request.user)
-    form = AppointmentForm(
-        request.POST or None, centres=me.centre_ids_for(perms.COUNSELLING_PRACTISE)
-    )
+    psychologist = perms.acting_user(request)
+    form = AppointmentForm(request.POST or None, user=psychologist)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        psychologist = perms.acting_user(request)
-        assert isinstance(psychologist, User)
         try:
             appointment = services.book(
                 psychologist,
@@ -132,7 +187,36 @@ def appointment_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The appointment is booked."))
             return HttpResponseRedirect(reverse("counselling:appointment", args=[appointment.pk]))
-    return render(request, "counselling/appointment_form.html", {"form": form})
+    context: dict[str, Any] = {"form": form, "query": ""}
+    found = form.found_woman()
+    if found is not None:
+        context["search"] = queries.Search(kind="", key="", found=[found])
+    elif request.method == "GET" and "q" in request.GET:
+        # Without script the search form reloads this page: the answer takes its place here.
+        context["query"] = request.GET["q"][: queries.QUERY_MAX]
+        context["search"] = queries.find(psychologist, context["query"])
+    if "search" in context:
+        context["found"] = _found(psychologist, context["search"])
+    return render(request, "counselling/appointment_form.html", context)
+
+
+def _found(user: User, search: queries.Search) -> list[tuple[str, str]]:
+    """(shown name, booking token) per woman found."""
+    return [(shown_name(user, p), queries.token_for(user, p)) for p in search.found]
+
+
+@perms.rule(perms.COUNSELLING_PRACTISE)
+def client_find(request: HttpRequest) -> HttpResponse:
+    """The search answer (htmx partial): her name as the psychologist may see it, or "no one
+    found" for anything else, each search audited."""
+    user = perms.acting_user(request)
+    query = request.GET.get("q", "")[: queries.QUERY_MAX]
+    search = queries.find(user, query)
+    return render(
+        request,
+        "counselling/_found.html",
+        {"search": search, "found": _found(user, search), "query": query},
+    )
 
 
 def _appointment(request: HttpRequest, pk: int) -> tuple[Appointment, bool]:
@@ -156,7 +240,7 @@ def appointment(request: HttpRequest, pk: int) -> HttpResponse:
     notes = [
         n
         for n in appointment.notes.select_related("author")
-        if access.may_read(request.user, n, lead)
+        if access.may_read(request.user, n, {appointment.centre_id} if lead else set())
     ]
     audit.record_reads(
         [(appointment.participant, ("counselling",))] + [(n, ("text",)) for n in notes]

@@ -33,6 +33,10 @@ ROWS = Rows(
             "get", table(403, director=200, coordinator=200, psychologist=200, outsider=200)
         ),
         "counselling:appointment_create": WebRow("get", table(403, psychologist=200)),
+        # Finds a woman to book by her exact phone or full name (audited), never a list.
+        "counselling:client_find": WebRow(
+            "get", table(403, psychologist=200), data=lambda w: {"q": w["participant"].phone}
+        ),
         "counselling:appointment": WebRow("get", table(403, psychologist=200), _appointment),
         "counselling:note_add": WebRow(
             "post",

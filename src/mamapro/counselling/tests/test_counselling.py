@@ -142,10 +142,14 @@ class TestBooking:
 
     def test_the_psychologist_books_from_her_phone(self, client, personas, survivor) -> None:
         client.force_login(personas["psychologist"])
+        found = client.get(
+            reverse("counselling:client_find"), {"q": survivor.phone}
+        ).content.decode()
+        token = found.split('name="found" value="', 1)[1].split('"', 1)[0]
         response = client.post(
             reverse("counselling:appointment_create"),
             {
-                "participant": survivor.pk,
+                "found": token,
                 "day": TOMORROW.date().isoformat(),
                 "starts": "10:00",
                 "ends": "09:00",
@@ -155,7 +159,7 @@ class TestBooking:
         response = client.post(
             reverse("counselling:appointment_create"),
             {
-                "participant": survivor.pk,
+                "found": token,
                 "day": TOMORROW.date().isoformat(),
                 "starts": "10:00",
                 "ends": "11:00",
