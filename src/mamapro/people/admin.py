@@ -15,7 +15,10 @@ from mamapro.people.visibility import CHILD_NEEDS_FIELDS, PARTICIPANT_SENSITIVE_
 
 
 @admin.register(Participant)
-class ParticipantAdmin(admin.ModelAdmin[Participant]):
+class ParticipantAdmin(AuditedModelAdmin[Participant]):
+    """Saves go through the services (which audit them); deletes are audited with every row
+    they cascade to (core/admin_audit.py)."""
+
     list_display = ("family_name", "given_name", "centre", "status", "language")
     list_filter = ("centre", "status", "language")
     search_fields = ("search_key",)
