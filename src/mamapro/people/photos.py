@@ -28,9 +28,7 @@ def clean_photo(upload: Any) -> bytes:
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     if upload.size > PHOTO_MAX_BYTES:
-        raise ValidationError(
-            {"photo": _("The photo is too large (at most %(mb)s MB).") % {"mb": 8}}
-        )
+        raise ValidationError({"photo": _("The photo is too large (at most 8 MB).")})
     unreadable = ValidationError({"photo": _("This file is not a photo we can read.")})
     try:
         original = Image.open(upload, formats=PHOTO_FORMATS)
