@@ -227,6 +227,8 @@ def _register_or_rehearse(
     except ValidationError as exc:
         transaction.savepoint_rollback(rehearsal)
         if existing is not None:
+            if set(getattr(exc, "error_dict", {})) != {"phone"}:
+                raise  # what a new woman typing this would be told, she is told too
             # The stand-in's number was taken after all: the rehearsal is only work.
             registered = existing
         elif "phone" in getattr(exc, "error_dict", {}):
