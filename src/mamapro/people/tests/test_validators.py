@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from mamapro.centres.models import Centre
 from mamapro.core.text import fold
@@ -221,3 +222,26 @@ def test_api_names_the_field_of_a_hidden_character(
     assert "family_name" in response.content.decode()
     assert "U+202E" in response.content.decode()
     assert not Participant.objects.filter(phone="+77015559003").exists()
+
+
+def test_the_web_form_shows_the_message_at_the_field(
+    personas: dict[str, Any], almaty: Centre, client: Any
+) -> None:
+    client.force_login(personas["coordinator"])
+    response = client.post(
+        reverse("people:participant_create"),
+        {
+            "centre": almaty.pk,
+            "given_name": f"Айгүл{ZWSP}",
+            "family_name": "Оспанова",
+            "phone": "+77015559004",
+            "language": "kk",
+            "status": "applicant",
+        },
+    )
+    assert response.status_code == 200
+    assert "given_name" in response.context["form"].errors
+    assert "Given name contains a hidden or control character (U+200B)" in (
+        response.content.decode()
+    )
+    assert not Participant.objects.filter(phone="+77015559004").exists()
