@@ -57,7 +57,18 @@ class TestThrottle:
         assert _attempt(client, "coordinator", PASSWORD).status_code == 200
         LoginFailure.objects.update(at=timezone.now() - security.LOGIN_COOL_OFF)
         assert _attempt(client, "coordinator", PASSWORD).status_code == 302
-        assert not LoginFailure.objects.filter(username_key="coordinator").exists()
+        assert LoginFailure.objects.count() == 0
+
+
+def test_the_throttle_keeps_no_typed_name(client, personas) -> None:
+    """What was typed (a name, maybe a password typed into the wrong box) is kept only as a
+    keyed digest, and only for the throttle."""
+    _attempt(client, "Әсел Қасымова +77015550100", "wrong-password-123")
+    _attempt(client, "coordinator", "wrong-password-123")
+    stored = repr(list(LoginFailure.objects.values_list("username_key", flat=True)))
+    for typed in ("Әсел", "әсел", "77015550100", "coordinator"):
+        assert typed not in stored
+    assert LoginFailure.objects.filter(username_key=security._key("COORDINATOR ")).exists()
 
     def test_wait_left_counts_down_from_the_last_failure(self) -> None:
         now = timezone.now()
