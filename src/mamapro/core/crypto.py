@@ -134,11 +134,22 @@ class _EncryptedExact(Exact):
 
 class BlindIndexField(models.CharField):
     """The keyed digest of another (encrypted) field, `source`, for exact lookups; filled
-    on every save (also by bulk_create) and recomputed by `mamapro rotate-key`."""
+    on every save (also by bulk_create) and recomputed by `mamapro rotate-key`.
 
-    def __init__(self, *args: Any, source: str, purpose: str, **kwargs: Any) -> None:
+    With `scope` (the attname of another field, e.g. "participant_id") the digest is of
+    "<scope>:<value>": equal values of different rows no longer share a digest. Use it for a
+    value with few possible values (the circumstance kind): an unscoped digest would show
+    anyone holding a copy of the database which women share a circumstance, and the rarest
+    group is easy to name. A scoped digest still keeps one row per (scope, value) with a
+    unique constraint and finds rows of given values with `scoped_digests`.
+    """
+
+    def __init__(
+        self, *args: Any, source: str, purpose: str, scope: str | None = None, **kwargs: Any
+    ) -> None:
         self.source = source
         self.purpose = purpose
+        self.scope = scope
         kwargs.setdefault("max_length", 64)
         kwargs["editable"] = False
         super().__init__(*args, **kwargs)
@@ -150,14 +161,26 @@ class BlindIndexField(models.CharField):
             del kwargs["max_length"]
         kwargs["source"] = self.source
         kwargs["purpose"] = self.purpose
+        if self.scope is not None:
+            kwargs["scope"] = self.scope
         return name, path, args, kwargs
 
-    def digest_of(self, value: str | None) -> str | None:
-        if value:
-            return blind_index(value, self.purpose)
-        return None if self.null else ""
+    def digest_for(self, instance: Any) -> str | None:
+        """The digest to store for `instance`, under the current key."""
+        value = getattr(instance, self.source)
+        if not value:
+            return None if self.null else ""
+        if self.scope is not None:
+            value = f"{getattr(instance, self.scope)}:{value}"
+        return blind_index(value, self.purpose)
 
     def pre_save(self, model_instance: models.Model, add: bool) -> Any:
-        digest = self.digest_of(getattr(model_instance, self.source))
+        digest = self.digest_for(model_instance)
         setattr(model_instance, self.attname, digest)
         return digest
+
+
+def scoped_digests(field: BlindIndexField, scope_value: Any, values: Iterable[str]) -> list[str]:
+    """What `field` may hold for a row of `scope_value` whose source is one of `values`,
+    under any key in DATA_KEYS."""
+    return blind_indexes((f"{scope_value}:{value}" for value in values), field.purpose)

@@ -21,7 +21,12 @@ from mamapro.demo import names
 from mamapro.demo import programs as demo_programs
 from mamapro.demo.logins import DEMO_PASSWORD, LOGINS
 from mamapro.people import services
-from mamapro.people.models import Circumstance, ContactChannel, Participant, kind_q
+from mamapro.people.models import (
+    Circumstance,
+    ContactChannel,
+    Participant,
+    with_circumstance,
+)
 from mamapro.people.validators import iin_check_digit
 
 SEED = 20261123
@@ -318,9 +323,7 @@ def _counselling(centre: Centre) -> None:
     if psychologist is None or Appointment.objects.exists():
         return
     clients = list(
-        Participant.objects.filter(
-            kind_q("domestic_violence", prefix="circumstances__"), centre=centre
-        )
+        with_circumstance(Participant.objects.filter(centre=centre), "domestic_violence")
         .order_by("id")
         .distinct()[:4]
     )

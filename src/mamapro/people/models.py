@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mamapro.centres.models import Centre
-from mamapro.core.crypto import BlindIndexField, EncryptedTextField, blind_q
+from mamapro.core.crypto import BlindIndexField, EncryptedTextField, scoped_digests
 from mamapro.core.regions import Region
 from mamapro.core.text import clean_name, search_key
 from mamapro.people.validators import iin_birth_date, normalise_phone, validate_iin
@@ -244,22 +244,37 @@ class Participant(models.Model):
 CIRCUMSTANCE_KIND = "circumstance_kind"  # the purpose of the kind's blind index
 
 
-def kind_q(*kinds: str, prefix: str = "") -> Q:
-    """Circumstances of these kinds — the kind is encrypted, so never `kind=`:
-    `Circumstance.objects.filter(kind_q("domestic_violence"))`, or from a participant
-    `Participant.objects.filter(kind_q("domestic_violence", prefix="circumstances__"))`."""
-    return blind_q(f"{prefix}kind_digest", CIRCUMSTANCE_KIND, *kinds)
-
-
 class CircumstanceQuerySet(models.QuerySet["Circumstance"]):
     def of_kind(self, *kinds: str) -> CircumstanceQuerySet:
-        return self.filter(kind_q(*kinds))
+        """Circumstances of these kinds. The kind is encrypted and its digest differs from
+        one woman to the next (a shared digest would group the survivors in a copied
+        database), so the match is made here on (woman, digest) pairs: one query, nothing
+        decrypted, every key of a rotation tried. Never `filter(kind=...)` (refused)."""
+        field = Circumstance._meta.get_field("kind_digest")
+        assert isinstance(field, BlindIndexField)
+        wanted: dict[int, set[str]] = {}
+        matching = []
+        for pk, participant_id, digest in self.values_list("pk", "participant_id", "kind_digest"):
+            if participant_id not in wanted:
+                wanted[participant_id] = set(scoped_digests(field, participant_id, kinds))
+            if digest in wanted[participant_id]:
+                matching.append(pk)
+        return self.filter(pk__in=matching)
+
+
+def with_circumstance(
+    participants: models.QuerySet[Participant], *kinds: str
+) -> models.QuerySet[Participant]:
+    """The women of `participants` who have a circumstance of one of these kinds."""
+    found = Circumstance.objects.filter(participant__in=participants).of_kind(*kinds)
+    return participants.filter(pk__in=found.values("participant_id"))
 
 
 class Circumstance(models.Model):
     """Why she may take a free seat. Sensitive: a DV survivor's safety depends on it, so
-    the kind is encrypted at rest like the note; `kind_digest` (a keyed digest) lets
-    queries filter and count by kind (`of_kind`, `kind_q`) and keeps one row per kind."""
+    the kind is encrypted at rest like the note; `kind_digest` (a keyed digest of her id
+    and the kind) keeps one row per kind and lets queries filter and count by kind
+    (`Circumstance.objects.of_kind`, `with_circumstance`)."""
 
     class Kind(models.TextChoices):
         SPECIAL_NEEDS_CHILD = "special_needs_child", _("Mother of a child with special needs")
@@ -272,7 +287,9 @@ class Circumstance(models.Model):
     )
     centre = models.ForeignKey(Centre, on_delete=models.PROTECT, related_name="+")
     kind = EncryptedTextField(_("circumstance"), max_length=32, choices=Kind.choices)
-    kind_digest = BlindIndexField(source="kind", purpose=CIRCUMSTANCE_KIND, default="")
+    kind_digest = BlindIndexField(
+        source="kind", purpose=CIRCUMSTANCE_KIND, scope="participant_id", default=""
+    )
     note = EncryptedTextField(_("note"), blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 

@@ -94,8 +94,8 @@ def _has_consent(participant: Participant) -> bool:
 
 def _survivor(participant: Participant) -> bool:
     return (
-        Circumstance.objects.of_kind(Circumstance.Kind.DOMESTIC_VIOLENCE)
-        .filter(participant=participant)
+        Circumstance.objects.filter(participant=participant)
+        .of_kind(Circumstance.Kind.DOMESTIC_VIOLENCE)
         .exists()
     )
 
@@ -121,8 +121,7 @@ def decide(
         return Decision(False, NO_CALLS)
     if channel == ContactChannel.EMAIL and not participant.email:
         return Decision(False, NO_ADDRESS)
-    if channel in PHONE_CHANNELS and not participant.phone:
-        return Decision(False, NO_ADDRESS)
+
     discreet = participant.discreet or (
         survivor if survivor is not None else _survivor(participant)
     )

@@ -14,7 +14,7 @@ from django.db.migrations.executor import MigrationExecutor
 from mamapro.conf import new_key, write_local_keys
 from mamapro.core import crypto
 from mamapro.people import services
-from mamapro.people.models import Child, ChildAdult, Circumstance, Participant, kind_q
+from mamapro.people.models import Child, ChildAdult, Circumstance, Participant, with_circumstance
 
 pytestmark = pytest.mark.django_db
 
@@ -128,9 +128,25 @@ def test_the_circumstance_kind_is_not_in_clear_in_any_column(survivor) -> None:
         "domestic_violence",
         "special_needs_child",
     ]
-    assert survivor.circumstances.get(kind_q("domestic_violence")).get_kind_display() == (
+    assert survivor.circumstances.of_kind("domestic_violence").get().get_kind_display() == (
         "Survivor of domestic violence"
     )
+
+
+def _her_digests(participant_id: int) -> set[str]:
+    return {
+        crypto.blind_index(f"{participant_id}:domestic_violence", "circumstance_kind"),
+        crypto.blind_index(f"{participant_id}:special_needs_child", "circumstance_kind"),
+    }
+
+
+def test_a_copied_database_does_not_group_women_by_circumstance(survivor, make_participant):
+    # With one digest per kind, the rows sharing the rarest digest are the survivors.
+    other = make_participant(circumstances=("domestic_violence", "special_needs_child"))
+    digests = _raw_rows("SELECT participant_id, kind_digest FROM people_circumstance")
+    assert len(digests) == 4
+    assert len({digest for _pk, digest in digests}) == 4
+    assert {d for pk, d in digests if pk == other.pk} == _her_digests(other.pk)
 
 
 def test_queries_still_filter_and_count_by_kind(survivor, make_participant) -> None:
@@ -138,7 +154,7 @@ def test_queries_still_filter_and_count_by_kind(survivor, make_participant) -> N
     make_participant(circumstances=("other",))
     assert Circumstance.objects.of_kind("domestic_violence").count() == 2
     assert Circumstance.objects.of_kind("stay_at_home", "other").count() == 2
-    survivors = Participant.objects.filter(kind_q("domestic_violence", prefix="circumstances__"))
+    survivors = with_circumstance(Participant.objects.all(), "domestic_violence")
     assert set(survivors.values_list("pk", flat=True)) == {survivor.pk, other.pk}
     # Changing her circumstances removes exactly the kinds she no longer has.
     services.update_participant(other, data={}, circumstances=("stay_at_home",))
@@ -190,6 +206,11 @@ def test_the_migration_encrypts_existing_kinds_and_back(survivor) -> None:
             crypto.blind_index("domestic_violence", "circumstance_kind"),
             crypto.blind_index("special_needs_child", "circumstance_kind"),
         }
+        executor = MigrationExecutor(connection)
+        executor.migrate([("people", "0011_circumstance_kind_digest_per_woman")])
+        assert {r[0] for r in _raw_rows("SELECT kind_digest FROM people_circumstance")} == (
+            _her_digests(survivor.pk)
+        )
         executor = MigrationExecutor(connection)
         executor.migrate(before)
         raw = [r[0] for r in _raw_rows("SELECT kind FROM people_circumstance")]
@@ -251,10 +272,7 @@ def test_rotate_key_recomputes_the_kind_digest(child, tmp_path, monkeypatch) -> 
     call_command("rotate_key")
     assert old != settings.DATA_KEYS
     digests = {r[0] for r in _raw_rows("SELECT kind_digest FROM people_circumstance")}
-    assert digests == {
-        crypto.blind_index("domestic_violence", "circumstance_kind"),
-        crypto.blind_index("special_needs_child", "circumstance_kind"),
-    }
+    assert digests == _her_digests(child.parent_id)
     assert Circumstance.objects.of_kind("domestic_violence").get().participant_id == child.parent_id
 
 

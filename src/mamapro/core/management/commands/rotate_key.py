@@ -43,6 +43,7 @@ def reencrypt_all() -> dict[str, int]:
                 f for f in model._meta.concrete_fields if isinstance(f, crypto.BlindIndexField)
             ]
             loaded = {f.source for f in digests} | {f.attname for f in digests}
+            loaded |= {f.scope for f in digests if f.scope}
             n = 0
             for row in model._base_manager.only("pk", *names, *loaded).iterator(chunk_size=500):
                 values: dict[str, Any] = {name: getattr(row, name) for name in names}
@@ -51,7 +52,7 @@ def reencrypt_all() -> dict[str, int]:
                 # director merges two records) stays empty.
                 for field in digests:
                     if getattr(row, field.attname):
-                        values[field.attname] = field.digest_of(getattr(row, field.source))
+                        values[field.attname] = field.digest_for(row)
                 model._base_manager.filter(pk=row.pk).update(**values)
                 n += 1
             counts[model._meta.label_lower] = n
