@@ -139,6 +139,7 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path) -> None:
         CSRF_TRUSTED_ORIGINS="https://mamapro.kz",
         DATABASE_URL="postgres://mamapro:secret@db.internal:5432/mamapro",
         DATA_KEYS="R4oU2uN0mXc7lq3wJ0WZQm9b8lq1H2m7yYQm2wKcQ1Q=",
+        AUDIT_KEY="q" + os.urandom(24).hex(),
     )
     result = subprocess.run(
         [sys.executable, "-m", "mamapro.cli", "check", "--deploy", "--fail-level", "WARNING"],

@@ -113,6 +113,7 @@ def test_https_is_required_with_a_database_url(tmp_path) -> None:
         "DATABASE_URL": "postgres://u@localhost/x",
         "SECRET_KEY": "s" * 40,
         "DATA_KEYS": "R4oU2uN0mXc7lq3wJ0WZQm9b8lq1H2m7yYQm2wKcQ1Q=",
+        "AUDIT_KEY": "a" * 40,
         "MAMAPRO_TESTING": "0",
     }
     result = _load_settings(tmp_path, **production)
@@ -142,12 +143,12 @@ def test_var_files_are_owner_only(tmp_path) -> None:
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "SECRET_KEY", "DATA_KEYS", "MAMAPRO_TESTING"}
+        if k not in {"DATABASE_URL", "SECRET_KEY", "DATA_KEYS", "AUDIT_KEY", "MAMAPRO_TESTING"}
     }
     clean.update(MAMAPRO_VAR_DIR=str(var), DJANGO_SETTINGS_MODULE="mamapro.settings")
     old = os.umask(0o022)  # what a usual shell hands over
     try:
-        result = subprocess.run(
+        result = subprocess.run(  # noqa: S603 (our own interpreter, fixed code)
             [sys.executable, "-c", code], env=clean, capture_output=True, text=True, check=False
         )
     finally:
@@ -161,7 +162,7 @@ def test_var_files_are_owner_only(tmp_path) -> None:
 
     assert mode(var) == 0o700
     assert mode(var / "private") == 0o700
-    for name in ("secret_key", "data_keys", "mamapro.sqlite3"):
+    for name in ("secret_key", "data_keys", "audit_key", "mamapro.sqlite3"):
         assert mode(var / name) == 0o600, name
     lines = result.stdout.strip().splitlines()
     assert lines[:3] == ["db 0o600", "-wal 0o600", "-shm 0o600"], lines
