@@ -79,8 +79,7 @@ def _second_factor_done(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def totp_code(user: Any) -> str:
     """The current code of the user's authenticator (a confirmed device is made if needed)."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
+    from mamapro.core.models import TOTPDevice
     from mamapro.core.two_factor import current_code
 
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
@@ -216,6 +215,53 @@ def build_child(mother: Participant) -> Child:
             "note": "Protective order 123/2026",
         },
     )
+    return kid
+
+
+# An aliased survivor for the attack suite (core/tests/test_attack_*.py): every part of who she
+# really is, how to reach her and where she lives is spelled so that it appears nowhere else in
+# any world, so a page, an error, an option label or an export that carries it is a leak.
+ALIASED_SURVIVOR: dict[str, Any] = {
+    "given_name": "Сандуғаш",
+    "family_name": "Жанторина",
+    "patronymic": "Бақытжанқызы",
+    "latin_name": "Zhantorina Sandugash",
+    "alias": "Гүлнар",
+    "phone": "+77089412763",
+    "language": "kk",
+    "address": "Алматы, ул. Жетісу 41, кв. 9",
+    "address_hidden": True,
+}
+RESTRICTED_ADULT: dict[str, Any] = {
+    "name": "Талғат Дәулетбаев",
+    "relation": "father",
+    "authorised": False,
+    "note": "Решение суда 2-417/2026",
+}
+
+
+def build_aliased_survivor(centre: Centre) -> Participant:
+    """A survivor hiding from her abuser: rosters show "Гүлнар", her address is hidden."""
+    return services.create_participant(
+        centre=centre, data=ALIASED_SURVIVOR, circumstances=("domestic_violence",)
+    )
+
+
+def build_aliased_child(mother: Participant) -> Child:
+    """Her daughter (her family name left to the default), collected by her mother and never
+    to be given to her father."""
+    kid = services.add_child(
+        mother, data={"given_name": "Айсұлу", "birth_date": dt.date(2020, 3, 9)}
+    )
+    services.add_adult(
+        kid,
+        data={
+            "name": f"{ALIASED_SURVIVOR['given_name']} {ALIASED_SURVIVOR['family_name']}",
+            "relation": "mother",
+            "authorised": True,
+        },
+    )
+    services.add_adult(kid, data=RESTRICTED_ADULT)
     return kid
 
 
