@@ -14,7 +14,7 @@ logic is in services/enrollment.py.
 """
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from django.contrib.auth.models import AnonymousUser
@@ -30,6 +30,7 @@ from mamapro.core.models import User
 from mamapro.people.models import Child, Participant
 
 # The programmes router: these operations join api.py's (see the end of that module).
+from mamapro.programs import queries
 from mamapro.programs.api import Id, Window, money, router, window
 from mamapro.programs.models import Enrollment, Fee, Run
 from mamapro.programs.services import enrollment as seats
@@ -167,11 +168,16 @@ def respond(request: HttpRequest, enrollments: list[Enrollment]) -> list[dict[st
     else:
         positions = seats.waitlist_positions({e.run_id for e in waiting}) if waiting else {}
     access: dict[int, EnrollmentAccess] = {}
+    # A name only for a woman the user's work reaches (a trainer: her own runs').
+    reached = queries.reached_participants(request.user, enrollments)
     out = []
     for e in enrollments:
         if e.centre_id not in access:
             access[e.centre_id] = enrollment_access(request.user, e.centre_id)
-        out.append(enrollment_out(e, access[e.centre_id], positions))
+        mine = access[e.centre_id]
+        if reached is not None and e.participant_id not in reached:
+            mine = replace(mine, names=False)
+        out.append(enrollment_out(e, mine, positions))
     return out
 
 
@@ -193,9 +199,9 @@ def list_enrollments(request: HttpRequest, filters: Query[EnrollmentFilters]) ->
         qs = qs.filter(run_id=filters.run)
     if filters.participant is not None:
         # Asking about one woman needs the right to know who she is.
-        qs = perms.scope(qs, request.user, perms.PARTICIPANT_VIEW).filter(
-            participant_id=filters.participant
-        )
+        qs = queries.within_reach(
+            perms.scope(qs, request.user, perms.PARTICIPANT_VIEW), request.user
+        ).filter(participant_id=filters.participant)
     if filters.status:
         qs = qs.filter(status=filters.status)
     # Not by seat type: a roster grouped paid/free would tell a trainer who sits on a free seat.

@@ -62,6 +62,27 @@ def within_reach(
     return enrollments.filter(participant__in=Participant.objects.filter(q).values("pk"))
 
 
+def reached_participants(
+    user: User | AnonymousUser, enrollments: list[Enrollment]
+) -> set[int] | None:
+    """Which of these enrollments' women the user's work reaches; None: all of them. The care
+    team and the manager reach every woman of their centres (people/reach.py): no query for
+    them; for the others one."""
+    me = perms.principal(user)
+    whole = {
+        e.centre_id
+        for e in enrollments
+        if me.can(perms.PARTICIPANT_VIEW_SENSITIVE, e.centre_id)
+        or me.can(perms.PARTICIPANT_VIEW_CONTACT, e.centre_id)
+    }
+    ask = {e.participant_id for e in enrollments if e.centre_id not in whole}
+    q = reach.participants_q(user)
+    if not ask or q is None:
+        return None
+    found = set(Participant.objects.filter(q, pk__in=ask).values_list("pk", flat=True))
+    return found | {e.participant_id for e in enrollments if e.centre_id in whole}
+
+
 @dataclass(frozen=True)
 class SeatTotals:
     """A run's seats without their types: what trainers and communications see."""

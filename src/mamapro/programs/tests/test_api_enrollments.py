@@ -338,7 +338,7 @@ def test_more_seats_offer_them_to_the_waiting_at_once(
 @pytest.fixture
 def roster(personas, make_run, survivor, make_women):
     """The survivor on a free seat and a paying woman, in a run at Almaty."""
-    run = make_run()
+    run = make_run(trainer=personas["trainer"])  # the trainer reaches the women she teaches
     people.update_participant(survivor, data={}, eligibility_verified=True)
     seats.enroll(run, survivor, "free")
     seats.enroll(run, make_women(1)[0], "paid")

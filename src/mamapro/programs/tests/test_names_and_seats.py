@@ -316,3 +316,26 @@ def test_trainer_reach_keeps_the_register_in_constant_queries(
     enroll_before_start(taught, make_women(12))
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(url)
+
+
+def test_the_enrollments_api_names_only_the_women_she_reaches(
+    client, personas, taught, make_run, make_women, make_user, almaty, token_for
+) -> None:
+    from mamapro.core.permissions import Role
+
+    theirs = make_run(trainer=make_user("trainer-2", Role.TRAINER, almaty))
+    mine, other = make_women(2)
+    enroll_before_start(taught, [mine])
+    seats.enroll(theirs, other, "paid")
+    headers = token_for(personas["trainer"])
+    items = client.get("/api/v1/enrollments", headers=headers).json()["items"]
+    named = {e["participant_name"] for e in items if "participant_name" in e}
+    assert named == {f"{mine.given_name} {mine.family_name}"}
+    assert len(items) == 2  # the other run's seat is counted, not named
+    assert other.family_name not in str(items)
+    asked = client.get("/api/v1/enrollments", {"participant": other.pk}, headers=headers).json()
+    assert asked["count"] == 0
+    asked = client.get("/api/v1/enrollments", {"participant": mine.pk}, headers=headers).json()
+    assert asked["count"] == 1
+    coordinator = client.get("/api/v1/enrollments", headers=token_for(personas["coordinator"]))
+    assert len([e for e in coordinator.json()["items"] if "participant_name" in e]) == 2
