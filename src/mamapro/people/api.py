@@ -56,6 +56,8 @@ Relation = Literal[
     "mother", "father", "grandmother", "grandfather", "aunt", "uncle", "sibling", "nanny", "other"
 ]
 Name = Field(..., min_length=1, max_length=80)
+# An id filter the database can hold (a bigger one answers 422 naming it, never a 500).
+MAX_ID = 2**63 - 1
 
 
 # --- Participants ---------------------------------------------------------------------------
@@ -143,7 +145,7 @@ class ParticipantPatch(Schema):
 
 class ParticipantFilters(PageFilters):
     search: str = Field("", max_length=100, description="part of a name or phone, any case")
-    centre: int | None = None
+    centre: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 def participant_out(p: Participant, access: ParticipantAccess) -> dict[str, Any]:
@@ -319,7 +321,7 @@ class ChildPatch(Schema):
 
 
 class ChildFilters(PageFilters):
-    parent: int | None = None
+    parent: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 def child_out(child: Child, access: ChildAccess, user: Any) -> dict[str, Any]:

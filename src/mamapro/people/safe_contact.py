@@ -121,7 +121,8 @@ def decide(
         return Decision(False, NO_CALLS)
     if channel == ContactChannel.EMAIL and not participant.email:
         return Decision(False, NO_ADDRESS)
-
+    if channel in PHONE_CHANNELS and not participant.phone:
+        return Decision(False, NO_ADDRESS)
     discreet = participant.discreet or (
         survivor if survivor is not None else _survivor(participant)
     )

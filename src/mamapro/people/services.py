@@ -7,7 +7,6 @@ problems raise Django's ValidationError keyed by field name.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -19,8 +18,9 @@ from django.utils.translation import gettext as _
 
 from mamapro.centres.models import Centre
 from mamapro.core import audit
+from mamapro.core import permissions as perms
 from mamapro.core.changes import apply_changes, changed_fields
-from mamapro.core.crypto import blind_index
+from mamapro.core.crypto import blind_q
 from mamapro.core.errors import Conflict
 from mamapro.core.models import AuditEntry, User
 from mamapro.people.models import (
@@ -31,6 +31,7 @@ from mamapro.people.models import (
     Participant,
     active_consent,
 )
+from mamapro.people.photos import clean_photo
 
 PARTICIPANT_FIELDS = (
     "given_name",
@@ -70,7 +71,21 @@ CHILD_FIELDS = (
 ADULT_FIELDS = ("name", "phone", "relation", "authorised", "note")
 
 
-def _check_participant_unique(participant: Participant) -> None:
+def _may_see_iin_of(actor: User | None, holder: Participant) -> bool:
+    """May the person saving learn that `holder` has this IIN? Only if she could read it on
+    her page: the care team of holder's centre (who reach every woman there, people/reach.py).
+    No actor: the demo loader or a shell, told plainly."""
+    if actor is None:
+        return True
+    return perms.principal(actor).can(perms.PARTICIPANT_VIEW_SENSITIVE, holder.centre_id)
+
+
+def _check_participant_unique(participant: Participant, actor: User | None) -> Participant | None:
+    """Refuse a duplicate the person saving may know about. When another record she may not
+    see (another centre's woman) holds the same IIN, return that record: this one is then
+    saved all the same, its IIN kept out of the unique index and flagged in the audit log for
+    the director to merge, so the answer is the one an IIN nobody has gets (no oracle for "is
+    she registered anywhere?")."""
     others = Participant.objects.exclude(pk=participant.pk)
     errors: dict[str, str] = {}
     if (
@@ -78,22 +93,58 @@ def _check_participant_unique(participant: Participant) -> None:
         and others.filter(centre=participant.centre_id, phone=participant.phone).exists()
     ):
         errors["phone"] = _("A participant with this phone is already registered at this centre.")
-    if participant.iin and others.filter(iin_digest=blind_index(participant.iin, "iin")).exists():
-        errors["iin"] = _("A participant with this IIN is already registered.")
+    holder = None
+    if participant.iin:
+        holder = (
+            others.filter(blind_q("iin_digest", "iin", participant.iin))
+            .only("pk", "centre_id")
+            .first()
+        )
+        if holder is not None and _may_see_iin_of(actor, holder):
+            errors["iin"] = _("A participant with this IIN is already registered.")
+            holder = None
     if errors:
         raise ValidationError(errors)
+    return holder
 
 
-def _save_participant(participant: Participant) -> None:
+def _write_participant(participant: Participant, shared_with: Participant | None) -> None:
+    if shared_with is None:
+        participant.save()
+        return
+    # Saved without the IIN (so without its digest: the unique index is not involved), then the
+    # encrypted IIN alone; the blind index stays with the first record.
+    iin = participant.iin
+    participant.iin = None
+    try:
+        participant.save()
+    finally:
+        participant.iin = iin
+    Participant.objects.filter(pk=participant.pk).update(iin=iin)
+
+
+def _save_participant(participant: Participant, actor: User | None = None) -> None:
     participant.full_clean(validate_constraints=False)
-    _check_participant_unique(participant)
+    shared_with = _check_participant_unique(participant, actor)
     try:
         with transaction.atomic():
-            participant.save()
+            _write_participant(participant, shared_with)
     except IntegrityError:
-        # Two coordinators saved the same phone in the same instant: the constraint decided.
-        _check_participant_unique(participant)
-        raise
+        # Two coordinators saved the same phone (or IIN) in the same instant: the constraint
+        # decided; she is told as above.
+        shared_with = _check_participant_unique(participant, actor)
+        if shared_with is None:
+            raise
+        with transaction.atomic():
+            _write_participant(participant, shared_with)
+    if shared_with is not None:
+        audit.record(
+            AuditEntry.Action.UPDATE,
+            participant,
+            fields=["iin"],
+            details={"event": "iin_shared", "with": shared_with.pk},
+            actor=actor,
+        )
 
 
 def _set_circumstances(participant: Participant, kinds: Iterable[str]) -> bool:
@@ -109,7 +160,7 @@ def _set_circumstances(participant: Participant, kinds: Iterable[str]) -> bool:
     have = set(participant.circumstances.values_list("kind", flat=True))
     if wanted == have:
         return False
-    participant.circumstances.filter(kind__in=have - wanted).delete()
+    participant.circumstances.of_kind(*(have - wanted)).delete()
     Circumstance.objects.bulk_create(
         Circumstance(participant=participant, centre_id=participant.centre_id, kind=kind)
         for kind in sorted(wanted - have)
@@ -141,7 +192,7 @@ def create_participant(
     if eligibility_verified:
         _set_eligibility(participant, True, actor)
         changed.add("eligibility_verified")
-    _save_participant(participant)
+    _save_participant(participant, actor)
     if _set_circumstances(participant, circumstances):
         changed.add("circumstances")
     audit.record(AuditEntry.Action.CREATE, participant, fields=changed, actor=actor)
@@ -169,7 +220,7 @@ def update_participant(
     ):
         changed.add("eligibility_verified")
     if changed:
-        _save_participant(participant)
+        _save_participant(participant, actor)
     if circumstances is not None and _set_circumstances(participant, circumstances):
         changed.add("circumstances")
     if changed:
@@ -184,9 +235,9 @@ def _save_child(child: Child) -> None:
 
 @transaction.atomic
 def add_child(parent: Participant, *, data: Mapping[str, Any], actor: User | None = None) -> Child:
+    # No family name is guessed from the mother's: for a woman behind a roster alias it would
+    # put her real family name on every list of children (a tutor's, the board's).
     child = Child(parent=parent, centre_id=parent.centre_id)
-    if not data.get("family_name"):
-        data = {**data, "family_name": parent.family_name}
     apply_changes(child, data, CHILD_FIELDS)
     _save_child(child)
     audit.record(AuditEntry.Action.CREATE, child, fields=data.keys(), actor=actor)
@@ -337,9 +388,6 @@ def may_use_story(participant: Participant) -> bool:
 
 # --- A child's photo ------------------------------------------------------------------------
 
-PHOTO_MAX_BYTES = 8 * 1024 * 1024
-PHOTO_MAX_SIDE = 800
-
 
 def photo_allowed(child: Child) -> bool:
     """Her mother's photo consent is active: only then is the photo shown anywhere."""
@@ -348,31 +396,13 @@ def photo_allowed(child: Child) -> bool:
     ).exists()
 
 
-def _clean_photo(upload: Any) -> bytes:
-    """Re-encode as a small JPEG: no EXIF (a phone's photo carries where it was taken)."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    if upload.size > PHOTO_MAX_BYTES:
-        raise ValidationError({"photo": _("The photo is too large (at most 8 MB).")})
-    try:
-        with Image.open(upload) as original:
-            upright = ImageOps.exif_transpose(original)
-            picture = (upright or original).convert("RGB")
-            picture.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
-            out = io.BytesIO()
-            picture.save(out, format="JPEG", quality=85)
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        raise ValidationError({"photo": _("This file is not a photo we can read.")}) from None
-    return out.getvalue()
-
-
 def set_child_photo(child: Child, upload: Any, *, actor: User | None = None) -> Child:
     """Store her photo (needs her mother's photo consent first); the old one is deleted."""
     if not photo_allowed(child):
         raise ValidationError(
             {"photo": _("Record her mother's consent to photos before adding a photo.")}
         )
-    data = _clean_photo(upload)
+    data = clean_photo(upload)
     with transaction.atomic():
         child = Child.objects.select_for_update().get(pk=child.pk)
         old = child.photo.name if child.photo else ""

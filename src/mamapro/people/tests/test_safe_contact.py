@@ -23,11 +23,13 @@ WINDOWS: list[tuple[dt.time, dt.time] | None] = [
 ]
 
 
+PHONE_CHANNELS = ["call", "sms", "whatsapp", "telegram"]
+
+
 def _woman(**fields: object) -> Participant:
     centre = Centre(name="Mama Pro Алматы", city="Алматы", region="almaty_city")
-    return Participant(
-        centre=centre, given_name="Әсел", family_name="Қасымова", phone="+77015550100", **fields
-    )
+    fields.setdefault("phone", "+77015550100")
+    return Participant(centre=centre, given_name="Әсел", family_name="Қасымова", **fields)
 
 
 def _expected(
@@ -39,6 +41,7 @@ def _expected(
     email: str,
     window: tuple[dt.time, dt.time] | None,
     hour: int,
+    phone: str = "+77015550100",
 ) -> str:
     """The rule as a table, written out separately from the code under test."""
     if no_contact:
@@ -50,6 +53,8 @@ def _expected(
     if channel == "call" and do_not_call:
         return sc.NO_CALLS
     if channel == "email" and not email:
+        return sc.NO_ADDRESS
+    if channel in PHONE_CHANNELS and not phone:
         return sc.NO_ADDRESS
     if window is not None:
         start, end = window[0].hour, window[1].hour
@@ -72,6 +77,7 @@ def test_every_combination_follows_the_rules() -> None:
         window,
         discreet,
         survivor,
+        phone,
     ) in itertools.product(
         [False, True],
         [False, True],
@@ -82,6 +88,7 @@ def test_every_combination_follows_the_rules() -> None:
         WINDOWS,
         [False, True],
         [False, True],
+        ["", "+77015550100"],
     ):
         safe = {"none": [], "this": [channel], "all": CHANNELS}[safe_kind]
         woman = _woman(
@@ -90,6 +97,7 @@ def test_every_combination_follows_the_rules() -> None:
             do_not_call=dnc,
             email=email,
             discreet=discreet,
+            phone=phone,
             safe_hours_from=window[0] if window else None,
             safe_hours_to=window[1] if window else None,
         )
@@ -97,8 +105,8 @@ def test_every_combination_follows_the_rules() -> None:
             # Given in UTC: the rule reads her centre's local time (UTC+5).
             at = dt.datetime.combine(day, dt.time(hour, 30), tzinfo=ALMATY).astimezone(dt.UTC)
             got = sc.decide(woman, channel, at, consent=consent, survivor=survivor)
-            want = _expected(no_contact, consent, channel, safe, dnc, email, window, hour)
-            assert got.reason == want, (channel, safe, dnc, email, window, hour, got)
+            want = _expected(no_contact, consent, channel, safe, dnc, email, window, hour, phone)
+            assert got.reason == want, (channel, safe, dnc, email, phone, window, hour, got)
             assert got.allowed == (want == "")
             if got.allowed:
                 assert got.discreet == (discreet or survivor)
@@ -109,7 +117,33 @@ def test_every_combination_follows_the_rules() -> None:
                 assert got.next_safe_at > at
                 assert got.next_safe_at - at <= dt.timedelta(days=1)
             checked += 1
-    assert checked == 2 * 2 * 5 * 3 * 2 * 2 * 3 * 2 * 2 * 24
+    assert checked == 2 * 2 * 5 * 3 * 2 * 2 * 3 * 2 * 2 * 2 * 24
+
+
+@pytest.mark.parametrize("channel", PHONE_CHANNELS)
+def test_a_phone_channel_needs_a_phone_number(channel: str) -> None:
+    """The edge alone: every other wish says yes, only the missing number says no."""
+    at = dt.datetime(2026, 12, 1, 12, 0, tzinfo=ALMATY)
+    woman = _woman(contact_channels=CHANNELS, email="asel@example.kz")
+    assert sc.decide(woman, channel, at, consent=True, survivor=False).allowed
+    woman.phone = ""
+    decision = sc.decide(woman, channel, at, consent=True, survivor=False)
+    assert not decision.allowed
+    assert decision.reason == sc.NO_ADDRESS
+    assert decision.explain() == "There is no address for this channel."
+    # E-mail does not need the phone.
+    assert sc.decide(woman, "email", at, consent=True, survivor=False).allowed
+
+
+@pytest.mark.django_db
+def test_a_woman_whose_number_was_removed_is_not_texted(survivor) -> None:
+    """Read back from the database (a number cleared by an import or by hand)."""
+    services.update_participant(survivor, data={"contact_channels": ["sms", "whatsapp"]})
+    services.record_consent(survivor, kind="data_processing", version="2026-1")
+    Participant.objects.filter(pk=survivor.pk).update(phone="")
+    woman = Participant.objects.select_related("centre").get(pk=survivor.pk)
+    for channel in ("sms", "whatsapp"):
+        assert sc.decide(woman, channel).reason == sc.NO_ADDRESS
 
 
 @pytest.mark.parametrize(
