@@ -25,6 +25,8 @@ from mamapro.conftest import (
     build_astana,
     build_personas,
 )
+from mamapro.core.tests import attack_counts
+from mamapro.core.tests.attack_counts import COUNTS
 from mamapro.core.tests.test_permissions import response_text
 
 pytestmark = pytest.mark.django_db
@@ -52,6 +54,7 @@ def world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str, An
     with django_db_blocker.unblock(), transaction.atomic():
         yield _build()
         transaction.set_rollback(True)
+    attack_counts.write("order")
 
 
 def _build() -> dict[str, Any]:
@@ -171,6 +174,7 @@ def test_she_sits_where_her_alias_sorts(world, token_for, persona: str, what: st
         client.force_login(user)
         response = client.get(url)
     assert response.status_code == 200, f"{persona} {url}: {response.status_code}"
+    COUNTS["order:lists read"] += 1
     text = response_text(response)
     if url.startswith("/api/"):
         text = json.dumps(json.loads(text), ensure_ascii=False)

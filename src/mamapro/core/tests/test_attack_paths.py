@@ -20,6 +20,8 @@ from django.test import Client
 from django.urls import reverse
 
 from mamapro.conftest import ALIASED_SURVIVOR, RESTRICTED_ADULT
+from mamapro.core.tests import attack_counts
+from mamapro.core.tests.attack_counts import COUNTS
 from mamapro.core.tests.test_permissions import build_world, leaks, response_text
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +34,7 @@ def world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str, An
     with django_db_blocker.unblock(), transaction.atomic():
         yield build_world()
         transaction.set_rollback(True)
+    attack_counts.write("paths")
 
 
 def _signed_in(world: dict[str, Any], persona: str) -> Client:
@@ -42,6 +45,7 @@ def _signed_in(world: dict[str, Any], persona: str) -> Client:
 
 def _assert_clean(persona: str, responses: list[tuple[str, Any]]) -> None:
     found = []
+    COUNTS["paths:error answers"] += len(responses)
     for where, response in responses:
         bad = leaks(persona, response_text(response))
         if bad:
@@ -175,6 +179,7 @@ def test_searching_by_her_real_name_finds_nobody(world, token_for, persona: str)
     her = world["aliased"]
     detail = reverse("people:participant_detail", args=[her.pk])
     for query in queries:
+        COUNTS["paths:searches"] += 2
         page = response_text(client.get(reverse("people:participant_list"), {"q": query}))
         if ALIASED_SURVIVOR["alias"] in page or detail in page:
             found.append(f"page ?q={query}")
