@@ -273,7 +273,7 @@ MARKERS = [
         re.compile(r"(?:…|\.\.\.|\*+|•+|x{2,}|X{2,})\s*" + _PHONE[-4:]),
         CONTACT,
     ),
-    Marker("her hidden address", _words("Жетісу 41", "Жетису 41", "кв. 9"), NOBODY),
+    Marker("her hidden address", _words("Жетісу 41", "Жетису 41"), NOBODY),
     Marker(
         "her daughter's restricted father's surname",
         _words("Дәулетбаев", "Даулетбаев"),
