@@ -38,7 +38,8 @@ def _in_viewport(page: Page, locator: Any) -> None:
     box = locator.bounding_box()
     assert box is not None
     height = page.viewport_size["height"] if page.viewport_size else 0
-    assert 0 <= box["y"] and box["y"] + box["height"] <= height, (box, height)
+    assert box["y"] >= 0, (box, height)
+    assert box["y"] + box["height"] <= height, (box, height)
 
 
 @pytest.mark.django_db(transaction=True)
