@@ -105,15 +105,19 @@ def clean_name(value: str | None, field: Any = None) -> str:
     text = unicodedata.normalize("NFC", value or "")
     bad = invisible_characters(text)
     if bad:
-        label = str(field) if field else str(_("This field"))
-        raise ValidationError(
-            _(
+        chars = ", ".join(bad)
+        if field:
+            label = str(field)
+            message = _(
                 "%(field)s contains a hidden or control character (%(chars)s) that can "
                 "disguise a name; please type it again without it."
-            )
-            % {"field": label[:1].upper() + label[1:], "chars": ", ".join(bad)},
-            code="invisible",
-        )
+            ) % {"field": label[:1].upper() + label[1:], "chars": chars}
+        else:
+            message = _(
+                "This text contains a hidden or control character (%(chars)s) that can "
+                "disguise a name; please type it again without it."
+            ) % {"chars": chars}
+        raise ValidationError(message, code="invisible")
     return " ".join(text.split())
 
 

@@ -100,4 +100,4 @@ def test_names_are_nfc_normalised_and_spaces_collapsed() -> None:
 def test_message_without_a_field_label() -> None:
     with pytest.raises(ValidationError) as caught:
         no_invisible_characters("a\u200bb")
-    assert caught.value.messages[0].startswith("This field contains a hidden")
+    assert caught.value.messages[0].startswith("This text contains a hidden")
