@@ -114,22 +114,24 @@ def test_the_coordinator_confirms_or_releases_on_the_applications_page(
     run = make_run(paid_seats=1, free_seats=0, price=Decimal("15000.00"))
     first = applications.apply(run, _applicant(1))
     second = applications.apply(run, _applicant(2))  # waiting behind the hold
+    assert first.enrollment is not None
     assert second.enrollment is not None
     assert second.enrollment.status == "waitlisted"
+    held, waiting = first.enrollment.pk, second.enrollment.pk
     client.force_login(personas["trainer"])
     refused = client.post(reverse("public:application_confirm", args=[first.pk]))
     assert refused.status_code == 403
-    assert Enrollment.objects.get(pk=first.enrollment_id).status == "offered"
+    assert Enrollment.objects.get(pk=held).status == "offered"
 
     client.force_login(personas["coordinator"])
     released = client.post(reverse("public:application_release", args=[first.pk]))
     assert released.status_code == 302
-    assert Enrollment.objects.get(pk=first.enrollment_id).status == "withdrawn"
+    assert Enrollment.objects.get(pk=held).status == "withdrawn"
     # The seat passed to the next in line, still only held: the centre confirms her too.
-    assert Enrollment.objects.get(pk=second.enrollment_id).status == "offered"
+    assert Enrollment.objects.get(pk=waiting).status == "offered"
     confirmed = client.post(reverse("public:application_confirm", args=[second.pk]))
     assert confirmed.status_code == 302
-    assert Enrollment.objects.get(pk=second.enrollment_id).status == "confirmed"
+    assert Enrollment.objects.get(pk=waiting).status == "confirmed"
     # Confirming what is no longer held changes nothing and says why.
     again = client.post(
         reverse("public:application_confirm", args=[first.pk]),
@@ -137,7 +139,7 @@ def test_the_coordinator_confirms_or_releases_on_the_applications_page(
         follow=True,
     )
     assert "There is no open offer to accept." in again.content.decode()
-    assert Enrollment.objects.get(pk=first.enrollment_id).status == "withdrawn"
+    assert Enrollment.objects.get(pk=held).status == "withdrawn"
 
 
 @pytest.mark.django_db
@@ -153,7 +155,9 @@ def test_the_api_shows_the_hold_and_confirms_it(client, personas, token_for, mak
     accepted = client.post(f"{url}/accept", headers=auth)
     assert accepted.status_code == 200
     assert accepted.json()["status"] == "confirmed"
-    assert Application.objects.get().enrollment.status == "confirmed"
+    enrollment = Application.objects.get().enrollment
+    assert enrollment is not None
+    assert enrollment.status == "confirmed"
 
 
 # --- The race --------------------------------------------------------------------------------

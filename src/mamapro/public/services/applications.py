@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 from mamapro.core import audit
 from mamapro.core.errors import Conflict
 from mamapro.core.models import AuditEntry, User
+from mamapro.core.text import clean_name
 from mamapro.people import services as people
 from mamapro.people.models import Circumstance, Consent, ContactChannel, Language, Participant
 from mamapro.people.validators import normalise_phone
@@ -107,8 +108,13 @@ def check_application(run: Run, data: ApplicationInput) -> None:
     def add(name: str, message: str) -> None:
         errors.setdefault(name, []).append(message)
 
-    for name in ("given_name", "family_name"):
-        value = " ".join((getattr(data, name) or "").split())
+    for name, label in (("given_name", _("given name")), ("family_name", _("family name"))):
+        try:
+            # Bidi controls and invisible characters would disguise a name on a roster.
+            value = clean_name(getattr(data, name) or "", label)
+        except ValidationError as exc:
+            errors.setdefault(name, []).extend(exc.messages)
+            continue
         if not value:
             add(name, _("Please write your name here."))
         elif len(value) > 80:
@@ -272,8 +278,8 @@ def apply(run: Run, data: ApplicationInput) -> Application:
             children_count=data.children_count if data.kids_room else 0,
             children_ages=" ".join(data.children_ages.split()) if data.kids_room else "",
             is_repeat=repeat,
-            given_name=" ".join(data.given_name.split()),
-            family_name=" ".join(data.family_name.split()),
+            given_name=clean_name(data.given_name),
+            family_name=clean_name(data.family_name),
             language=data.language,
             contact_channels=channels,
             safe_hours_from=data.safe_hours_from,

@@ -25,6 +25,7 @@ from mamapro.centres.models import Centre
 from mamapro.core import audit
 from mamapro.core.errors import Conflict
 from mamapro.core.models import AuditEntry, User
+from mamapro.core.text import clean_name
 from mamapro.people.models import Participant
 from mamapro.people.validators import normalise_phone
 from mamapro.programs.models import TopicRequest
@@ -40,9 +41,12 @@ def _phone(phone: str) -> str:
 
 
 def _check_text(title: str, details: str) -> tuple[str, str]:
-    title = " ".join((title or "").split())
     details = (details or "").strip()
     errors = {}
+    try:
+        title = clean_name(title, _("Topic"))
+    except ValidationError as exc:
+        raise ValidationError({"title": exc.messages}) from None
     if len(title) < 3:
         errors["title"] = _("Please name the topic in a few words.")
     elif len(title) > 200:

@@ -76,6 +76,12 @@ ROWS = Rows(
         "public:application_handled": WebRow(
             "post", ENROLLERS_POST, lambda w: {"pk": w["application"].pk}
         ),
+        "public:application_confirm": WebRow(
+            "post", ENROLLERS_POST, lambda w: {"pk": w["application"].pk}
+        ),
+        "public:application_release": WebRow(
+            "post", ENROLLERS_POST, lambda w: {"pk": w["application"].pk}
+        ),
         "public:staff_topics": WebRow("get", table(403, **TOPIC_READERS)),
         "public:topic_review": WebRow(
             "post",

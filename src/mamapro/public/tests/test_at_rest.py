@@ -75,14 +75,20 @@ def test_the_migration_encrypts_what_was_stored_in_clear(almaty, course) -> None
         her = Participant.objects.create(
             centre=almaty, given_name="Ә", family_name="Қ", phone="+77015551234", language="kk"
         )
-        json = "::jsonb" if connection.vendor == "postgresql" else ""
+        sql = (
+            "INSERT INTO public_application (centre_id, run_id, participant_id, seat_wanted,"
+            " stated_circumstances, kids_room, children_count, children_ages, is_repeat,"
+            " given_name, family_name, language, contact_channels, do_not_call,"
+            " consent_version, created_at) VALUES (%s, %s, %s, 'free', %s, %s, 0, '',"
+            " %s, 'Ә', 'Қ', 'kk', %s, %s, 'public-2026-1', %s)"
+        )
+        if connection.vendor == "postgresql":
+            sql = sql.replace("'free', %s,", "'free', %s::jsonb,").replace(
+                "'kk', %s,", "'kk', %s::jsonb,"
+            )
         with connection.cursor() as cursor:
             cursor.execute(
-                "INSERT INTO public_application (centre_id, run_id, participant_id, seat_wanted,"
-                " stated_circumstances, kids_room, children_count, children_ages, is_repeat,"
-                " given_name, family_name, language, contact_channels, do_not_call,"
-                " consent_version, created_at) VALUES (%s, %s, %s, 'free', %s" + json + ", %s, 0, '',"
-                " %s, 'Ә', 'Қ', 'kk', %s" + json + ", %s, 'public-2026-1', %s)",
+                sql,
                 [
                     almaty.pk,
                     run.pk,

@@ -28,6 +28,7 @@ from mamapro.programs.models import Course, Run, TopicRequest
 from mamapro.programs.services.enrollment import enroll
 from mamapro.public import safety
 from mamapro.public.models import Application
+from mamapro.public.services import topics
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, Route, ViewportSize
@@ -222,6 +223,7 @@ def test_a_woman_applies_in_kazakh_and_the_coordinator_finds_her(
     application = Application.objects.get()
     assert (application.seat_wanted, application.children_count) == ("free", 1)
     voted = TopicRequest.objects.get(title="Instagram-да тауар сату")
+    assert topics.count_pending_votes() == 1  # the tick counts the vote she sent
     assert list(voted.votes.values_list("participant_id", flat=True)) == [her.pk]
 
     # The coordinator, on her own phone, finds the application.

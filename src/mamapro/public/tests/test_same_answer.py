@@ -21,6 +21,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from mamapro.people.models import Participant
 from mamapro.programs.models import Enrollment, TopicRequest
 from mamapro.public.models import Application, PendingVote
 from mamapro.public.tests.test_views import FORM
@@ -191,3 +192,36 @@ def test_a_vote_takes_as_long_for_a_member_as_for_a_stranger(client, almaty, mak
     stranger_times, member_times = _timings(stranger, member)
     assert statuses == {302}
     _assert_alike(stranger_times, member_times)
+
+
+def test_a_disguised_name_is_refused_beside_the_field_alike_for_known_and_new_phones(
+    client, run, make_participant
+) -> None:
+    """A right-to-left override in a name is refused before any phone is looked at."""
+    from mamapro.public.tests.test_views import CSRF
+
+    known = make_participant(phone="+77015550001")
+    url = _apply_url(run)
+    disguised = {**FORM, "given_name": "Айгерім\u202e", "family_name": "Сейіт\u200bқызы"}
+    pages = []
+    for phone in (known.phone, "+77015550009"):
+        response = client.post(url, {**disguised, "phone": phone})
+        assert response.status_code == 200
+        pages.append(CSRF.sub("", response.content.decode()).replace(phone, ""))
+    assert 'id="id_given_name_error"' in pages[0]
+    assert 'id="id_family_name_error"' in pages[0]
+    assert "U+202E" in pages[0]
+    assert pages[0] == pages[1].replace("+77015550009", "")
+    assert not Application.objects.exists()
+    assert Participant.objects.count() == 1
+
+
+def test_a_disguised_topic_title_is_refused(client, almaty) -> None:
+    response = client.post(
+        reverse("public:topic_propose"),
+        {"centre": almaty.pk, "title": "Английский\u202e язык", "phone": "+77015550009"},
+    )
+    assert response.status_code == 200
+    assert 'id="id_title_error"' in response.content.decode()
+    assert not TopicRequest.objects.exists()
+    assert not PendingVote.objects.exists()
