@@ -186,3 +186,15 @@ def test_only_camera_formats_are_opened(child) -> None:
     upload = SimpleUploadedFile("x.jpg", out.getvalue(), "image/jpeg")
     with pytest.raises(ValidationError, match="not a photo we can read"):
         services.set_child_photo(child, upload)
+
+
+def test_the_upload_page_answers_a_bomb_with_the_message(client, personas, child) -> None:
+    services.record_consent(child.parent, kind="photos", version="2026-1")
+    client.force_login(personas["coordinator"])
+    bomb = SimpleUploadedFile("bomb.png", _png_header_only(20000, 20000), "image/png")
+    response = client.post(
+        reverse("people:child_photo_upload", args=[child.pk]), {"photo": bomb}, follow=True
+    )
+    assert response.status_code == 200
+    assert "too many pixels (at most 40 megapixels)" in response.content.decode()
+    assert not Child.objects.get(pk=child.pk).photo
