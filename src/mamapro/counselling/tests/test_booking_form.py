@@ -222,3 +222,41 @@ def test_a_real_from_shows_that_week(client, personas) -> None:
     response = client.get(reverse("counselling:schedule"), {"from": "2026-03-02"})
     assert response.status_code == 200
     assert "Week from 2 March" in response.content.decode()
+
+
+def test_her_appointment_names_her_and_her_child_as_the_psychologist_may_see_them(
+    client, personas, hidden, almaty
+) -> None:
+    from mamapro.centres.models import Room
+    from mamapro.kidsroom import services as kidsroom
+
+    kid = people.add_child(
+        hidden,
+        data={
+            "given_name": "Айсұлу",
+            "family_name": hidden.family_name,
+            "birth_date": dt.date(2020, 3, 9),
+        },
+    )
+    room = Room.objects.create(centre=almaty, name="Балалар", kind=Room.Kind.KIDS_ROOM, capacity=6)
+    now = timezone.now()
+    kidsroom.add_shift(room, personas["tutor"], now, now + dt.timedelta(hours=4))
+    start = now + dt.timedelta(minutes=30)
+    appointment = services.book(
+        personas["psychologist"],
+        hidden,
+        start,
+        start + dt.timedelta(hours=1),
+        kids_room_children=[kid],
+    )
+    client.force_login(personas["psychologist"])
+    html = client.get(reverse("counselling:appointment", args=[appointment.pk])).content.decode()
+    assert f"<h1>{hidden.alias}</h1>" in html
+    assert "Айсұлу Ж." in html
+    for secret in _secrets(hidden):
+        assert secret not in html
+    schedule = client.get(
+        reverse("counselling:schedule"), {"from": start.date().isoformat()}
+    ).content.decode()
+    assert hidden.alias in schedule
+    assert hidden.family_name not in schedule
