@@ -8,6 +8,7 @@ SECRET_KEY and ALLOWED_HOSTS; a bad value stops start-up with a message naming t
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,10 @@ from mamapro.core.audit_key import audit_key_from_env
 
 # Lets admin.ModelAdmin[Model] and friends be subscripted at run time, as the type stubs do.
 django_stubs_ext.monkeypatch()
+
+# Whatever this process writes (the SQLite files, keys, exports, uploads, the audit head) is
+# owner-only from the moment it exists; conf.private_dir/private_file narrow what was there.
+os.umask(0o077)
 
 BASE_DIR = Path(__file__).resolve().parent
 REPO_DIR = BASE_DIR.parent.parent

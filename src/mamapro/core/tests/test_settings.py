@@ -138,6 +138,8 @@ def test_var_files_are_owner_only(tmp_path) -> None:
         "name = connection.settings_dict['NAME']\n"
         "for suffix in ('', '-wal', '-shm'):\n"
         "    print(suffix or 'db', oct(os.stat(name + suffix).st_mode & 0o777))\n"
+        "with open(os.path.join(os.path.dirname(name), 'written-later'), 'w') as fh:\n"
+        "    fh.write('x')\n"
         "print(name)\n"
     )
     clean = {
@@ -162,7 +164,7 @@ def test_var_files_are_owner_only(tmp_path) -> None:
 
     assert mode(var) == 0o700
     assert mode(var / "private") == 0o700
-    for name in ("secret_key", "data_keys", "audit_key", "mamapro.sqlite3"):
+    for name in ("secret_key", "data_keys", "audit_key", "mamapro.sqlite3", "written-later"):
         assert mode(var / name) == 0o600, name
     lines = result.stdout.strip().splitlines()
     assert lines[:3] == ["db 0o600", "-wal 0o600", "-shm 0o600"], lines
