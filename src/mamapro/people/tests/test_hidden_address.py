@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -26,7 +27,7 @@ def hidden(survivor) -> Participant:
     return services.update_participant(survivor, data={"address_hidden": True})
 
 
-def _edit_form_post(p: Participant, **changes: str) -> dict[str, str]:
+def _edit_form_post(p: Participant, **changes: str) -> dict[str, Any]:
     data = {
         "given_name": p.given_name,
         "family_name": p.family_name,
