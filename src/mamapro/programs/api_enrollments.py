@@ -40,6 +40,7 @@ EnrollmentStatus = Literal[
     "confirmed", "waitlisted", "offered", "withdrawn", "completed", "dropped"
 ]
 FeeStatus = Literal["due", "paid", "waived"]
+EnrollmentSource = Literal["staff", "public", "api"]
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,11 @@ class EnrollmentOut(Schema):
     status: EnrollmentStatus
     waitlist_position: int | None = Field(..., description="1 = next in line; null unless waiting")
     offer_expires_at: dt.datetime | None
+    source: EnrollmentSource = Field(
+        ...,
+        description="`public`: asked for on the public form; while `offered`, a seat held "
+        "for the centre to confirm (`/accept`) before `offer_expires_at`",
+    )
     queued_at: dt.datetime
     confirmed_at: dt.datetime | None
     ended_at: dt.datetime | None
@@ -138,6 +144,7 @@ def enrollment_out(
         if e.status == seats.Status.WAITLISTED and access.seat_type
         else None,
         "offer_expires_at": e.offer_expires_at,
+        "source": e.source,
         "queued_at": e.queued_at,
         "confirmed_at": e.confirmed_at,
         "ended_at": e.ended_at,
@@ -270,7 +277,8 @@ def withdraw(request: HttpRequest, enrollment_id: int) -> dict[str, Any]:
 @router.post("/enrollments/{enrollment_id}/accept", response=EnrollmentOut, exclude_unset=True)
 @perms.rule(perms.ENROLLMENT_EDIT)
 def accept_offer(request: HttpRequest, enrollment_id: int) -> dict[str, Any]:
-    """She takes the seat offered to her (409 without an open offer, or once it expired)."""
+    """She takes the seat offered to her, or the centre confirms the seat held for her public
+    application (`source` public): 409 without an open offer or hold, or once it expired."""
     enrollment = _enrollment(request, enrollment_id, perms.ENROLLMENT_EDIT)
     seats.accept_offer(enrollment, actor=perms.acting_user(request))
     return _respond_one(request, enrollment.pk)

@@ -150,7 +150,7 @@ def test_the_api_shows_the_hold_and_confirms_it(client, personas, token_for, mak
     url = f"/api/v1/enrollments/{application.enrollment_id}"
     auth = token_for(personas["coordinator"])
     shown = client.get(url, headers=auth).json()
-    assert shown["status"] == "offered"
+    assert (shown["status"], shown["source"]) == ("offered", "public")
     assert shown["offer_expires_at"] is not None
     accepted = client.post(f"{url}/accept", headers=auth)
     assert accepted.status_code == 200

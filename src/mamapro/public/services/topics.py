@@ -88,6 +88,12 @@ def count_pending_votes() -> int:
                 topic = pending.topic
                 if pending.proposed and topic.proposed_by_id is None:
                     TopicRequest.objects.filter(pk=topic.pk).update(proposed_by=member)
+                    audit.record(
+                        AuditEntry.Action.UPDATE,
+                        topic,
+                        fields=["proposed_by"],
+                        details={"event": "proposal_author_found"},
+                    )
                 try:
                     programme_topics.vote(topic, member)
                 except Conflict:
