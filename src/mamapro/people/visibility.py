@@ -128,18 +128,20 @@ def _initial(word: str) -> str:
 
 def shown_child_name(user: User | AnonymousUser, child: Child) -> str:
     """A child's name as this user may see it. Outside the care team, the child of a mother who
-    chose a roster alias is shown by given name and the initial of the family name: the family
-    name is often hers (or her abuser's) and would undo the alias."""
+    chose a roster alias is shown by given name only (as the kids' room board does,
+    kidsroom/names.py): the family name is often hers (or her abuser's) and would undo the
+    alias."""
     if _sees_real_names(user, child.parent):
         return str(child)
-    return " ".join(p for p in (child.given_name, _initial(child.family_name)) if p)
+    return child.given_name
 
 
 def shown_child_family_name(user: User | AnonymousUser, child: Child) -> str:
-    """The family name field as the API gives it (an initial where `shown_child_name` is)."""
+    """The family name field as the API gives it (empty where `shown_child_name` leaves it
+    out)."""
     if _sees_real_names(user, child.parent):
         return child.family_name
-    return _initial(child.family_name)
+    return ""
 
 
 def shown_adult_name(user: User | AnonymousUser, adult: ChildAdult, mother: Participant) -> str:
