@@ -365,7 +365,9 @@ def parse_heads(text: str, *, source: str = "") -> list[PublishedHead]:
     """Heads from `audit head --publish` lines ("SEQ HASH WHEN") or "SEQ:HASH"."""
     heads = []
     for number, line in enumerate(text.splitlines(), 1):
-        parts = line.replace(":", " ", 1).split() if line.strip() else []
+        parts = line.split()
+        if len(parts) == 1 and ":" in parts[0]:
+            parts = parts[0].split(":", 1)
         if not parts or parts[0].startswith("#"):
             continue
         if len(parts) < 2 or not parts[0].isdigit() or len(parts[1]) != 64:

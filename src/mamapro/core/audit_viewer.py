@@ -94,7 +94,12 @@ def filtered(data: dict[str, Any]) -> Found:
                     about |= Q(object_type=object_type, object_id__in=object_ids)
         qs = qs.filter(about) if about else qs.none()
     if data.get("staff"):
-        qs = qs.filter(actor_name__iexact=data["staff"].strip())
+        staff = data["staff"].strip()
+        # Her own entries, and the failed log-ins typed with her log-in (kept as a digest).
+        qs = qs.filter(
+            Q(actor_name__iexact=staff)
+            | Q(action=AuditEntry.Action.LOGIN_FAILED, details__username_digest=audit.digest(staff))
+        )
     if data.get("action"):
         qs = qs.filter(action=data["action"])
     if data.get("date_from"):
@@ -140,8 +145,20 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     )
 
 
+# Typed search terms may be a woman's name or phone: the log keeps their keyed digest only.
+_TYPED = ("person", "staff")
+
+
 def _described(data: dict[str, Any]) -> dict[str, str]:
-    return {k: str(v) for k, v in data.items() if v}
+    described = {}
+    for name, value in data.items():
+        if not value:
+            continue
+        if name in _TYPED:
+            described[f"{name}_digest"] = audit.digest(str(value))
+        else:
+            described[name] = str(value)
+    return described
 
 
 class _Echo:

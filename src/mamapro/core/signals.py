@@ -37,8 +37,10 @@ def _login_failed(
     sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
 ) -> None:
     ip = client_ip(request) if request is not None else None
+    # What was typed may be a person's name or phone, not a log-in: only its keyed digest is
+    # kept, which still lets the director find the attempts made with a given log-in.
+    typed = str(credentials.get("username", ""))[:150]
     with audit.acting_as(None, ip=ip, via="web"):
         audit.record(
-            AuditEntry.Action.LOGIN_FAILED,
-            details={"username": str(credentials.get("username", ""))[:150]},
+            AuditEntry.Action.LOGIN_FAILED, details={"username_digest": audit.digest(typed)}
         )

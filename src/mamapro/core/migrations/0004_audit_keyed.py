@@ -61,16 +61,17 @@ OLD_POSTGRES_DROP = [
     "DROP FUNCTION IF EXISTS core_auditentry_append_only();",
 ]
 
-# The head may be created only empty (after a test flush), and may only move forward to an
-# entry that exists with that very hash: a head rewound over erased entries is refused.
+# The head may be created only empty (after a test flush; a head put back empty over entries
+# fails `audit verify`), and may only move forward to an entry that exists with that very
+# hash: a head rewound over erased entries is refused.
 SQLITE_HEAD_OK = """NEW.id = OLD.id AND (
       (NEW.seq = OLD.seq AND NEW.entry_hash = OLD.entry_hash)
       OR (NEW.seq > OLD.seq AND EXISTS (
             SELECT 1 FROM core_auditentry e
             WHERE e.seq = NEW.seq AND e.entry_hash = NEW.entry_hash)))"""
-SQLITE_HEAD_FIRST = """NEW.seq = 0
+SQLITE_HEAD_FIRST = """NEW.id = 1 AND NEW.seq = 0
       AND NEW.entry_hash = '0000000000000000000000000000000000000000000000000000000000000000'
-      AND NOT EXISTS (SELECT 1 FROM core_auditentry)"""
+      """
 SQLITE = [
     *OLD_SQLITE,
     f"""CREATE TRIGGER core_auditchainhead_forward BEFORE UPDATE ON core_auditchainhead
@@ -122,8 +123,9 @@ def _postgres(schema: str) -> list[str]:
                RETURN NEW;
              END IF;
              IF TG_OP = 'INSERT' THEN
-               IF NEW.seq = 0 AND NEW.entry_hash = repeat('0', 64)
-                  AND NOT EXISTS (SELECT 1 FROM core_auditentry) THEN
+               -- Only the empty head; while one exists the primary key refuses a second
+               -- (the error get_or_create expects when two writers race after a flush).
+               IF NEW.id = 1 AND NEW.seq = 0 AND NEW.entry_hash = repeat('0', 64) THEN
                  RETURN NEW;
                END IF;
              ELSIF TG_OP = 'UPDATE' THEN
