@@ -48,6 +48,9 @@ def _build(w: World) -> None:
     )
     room = kids.kids_room_for(almaty.pk)
     assert room is not None
+    # The tutor persona's shift and the booking of the survivor's son below are what bring him
+    # (and his mother) within her reach (kidsroom/reach.py); the second child, not booked, is
+    # out of it.
     tutor = w["personas"]["tutor"]
     kids.add_shift(room, tutor, now - dt.timedelta(hours=1), now + dt.timedelta(hours=3))
     spare = kids.add_shift(room, w["personas"]["coordinator"], now, now + dt.timedelta(hours=1))

@@ -339,3 +339,50 @@ def test_only_the_centres_coordinators_are_named(almaty, astana, personas, make_
     personas["coordinator"].save(update_fields=["first_name"])
     contacts = coordinator_contacts({almaty.pk})
     assert contacts == {almaty.pk: ("Гүлмира", "")}
+
+
+# --- Finding 21: the answer lands on the card acted on, announced ----------------------------
+
+
+def _card(page: str, booking: Booking) -> str:
+    start = page.index(f'id="child-{booking.pk}"')
+    return page[start : page.index("</li>", start)]
+
+
+def test_the_check_in_message_is_on_the_childs_card_not_at_the_top(
+    client, personas, kids_run, now_session, on_shift, child
+) -> None:
+    now = timezone.now()
+    on_shift(1, now - dt.timedelta(hours=2), now + dt.timedelta(hours=4))
+    seats.enroll(kids_run, child.parent, "paid")
+    booking = kids.book(now_session, child)
+    client.force_login(personas["tutor"])
+    response = client.post(
+        reverse("kidsroom:check_in", args=[booking.pk]), {"brought_by_name": "Қасымов Ерлан"}
+    )
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"#child-{booking.pk}")
+    page = client.get(response["Location"]).content.decode()
+    card = _card(page, booking)
+    assert (
+        '<p class="msg error kr-feedback" role="alert">Ерлан Қ. must never receive Әлихан.' in card
+    )
+    assert 'class="messages"' not in page
+    assert "Ерлан Қасымов" not in page  # the tutor typed it; the board still shows him short
+    assert Booking.objects.get(pk=booking.pk).checked_in_at is not None
+    assert Alert.objects.get().kind == "brought_by_restricted"
+    # Shown once: the next visit to the board has no message.
+    assert "kr-feedback" not in client.get(reverse("kidsroom:board")).content.decode()
+
+
+def test_a_refused_check_out_is_told_on_the_childs_card(client, personas, booked) -> None:
+    client.force_login(personas["tutor"])
+    response = client.post(
+        reverse("kidsroom:check_out", args=[booked.pk]),
+        {"collected_by_name": "Болат Серіков"},
+        follow=True,
+    )
+    card = _card(response.content.decode(), booked)
+    assert '<p class="msg error kr-feedback" role="alert">Nobody of that name' in card
+    assert Booking.objects.get(pk=booked.pk).checked_out_at is None
+    assert not Alert.objects.exists()
