@@ -167,7 +167,12 @@ def participant_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if cards.restricted_adults
             else ChildAdult.objects.filter(authorised=True)
         )
-        children = list(participant.children.prefetch_related(Prefetch("adults", queryset=adults)))
+        # Only the children her work reaches (a tutor: those booked in her room).
+        children = list(
+            reach.within_reach(participant.children.all(), request.user).prefetch_related(
+                Prefetch("adults", queryset=adults)
+            )
+        )
         context["children"] = children
         context["cards"] = cards
         reads += [(child, cards.sensitive_fields()) for child in children]

@@ -269,3 +269,25 @@ def test_a_child_family_name_is_never_guessed_from_the_mother(client, personas, 
     )
     kid = Child.objects.get(parent=survivor)
     assert kid.family_name == ""
+
+
+def test_her_page_lists_only_the_children_the_tutor_reaches(
+    client, personas, child, reaches
+) -> None:
+    """A tutor reaches the children booked in her room: a brother who is not stays off his
+    mother's page too."""
+    brother = services.add_child(
+        child.parent, data={"given_name": "Нұрбол", "birth_date": dt.date(2016, 2, 1)}
+    )
+    reaches("tutor", participants=[child.parent], children=[child])
+    url = reverse("people:participant_detail", args=[child.parent_id])
+    html = _get(client, personas["tutor"], url).content.decode()
+    assert "Әлихан" in html
+    assert "Нұрбол" not in html
+    assert "Нұрбол" in _get(client, personas["coordinator"], url).content.decode()
+    assert (
+        _get(
+            client, personas["tutor"], reverse("people:child_detail", args=[brother.pk])
+        ).status_code
+        == 404
+    )
