@@ -174,8 +174,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
                 request,
                 {
                     "detail": _(
-                        "This token expired on %(date)s. Ask for a new one "
-                        "(mamapro token create)."
+                        "This token expired on %(date)s. Ask for a new one (mamapro token create)."
                     )
                     % {"date": exc.expired_on}
                 },
