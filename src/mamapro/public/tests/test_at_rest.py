@@ -109,3 +109,22 @@ def test_the_migration_encrypts_what_was_stored_in_clear(almaty, course) -> None
     assert stored.startswith("enc:")
     assert "domestic" not in stored
     assert Application.objects.get().stated_circumstances == ["domestic_violence"]
+
+
+def test_rotate_key_re_encrypts_the_stated_circumstances(run, monkeypatch) -> None:
+    from dataclasses import replace
+
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from mamapro.conf import new_key
+
+    applications.apply(
+        run, replace(AIGERIM, seat_wanted="free", circumstances=("domestic_violence",))
+    )
+    old = list(settings.DATA_KEYS)
+    monkeypatch.setattr(settings, "DATA_KEYS_FROM_ENV", True)
+    monkeypatch.setattr(settings, "DATA_KEYS", [new_key(), *old])
+    call_command("rotate_key")
+    monkeypatch.setattr(settings, "DATA_KEYS", settings.DATA_KEYS[:1])  # the old key is gone
+    assert Application.objects.get().stated_circumstances == ["domestic_violence"]
