@@ -83,6 +83,28 @@ def test_alerts_incidents_report_and_shifts_pages(
     )
 
 
+def test_the_bookings_api_for_a_tutor(
+    client, token_for, personas, now_session, on_shift, make_mother
+) -> None:
+    """Names shown as the tutor may see them (kidsroom.names) cost no query per booking."""
+    now = timezone.now()
+    on_shift(3, now - dt.timedelta(hours=1), now + dt.timedelta(hours=3))
+    headers = token_for(personas["tutor"])
+
+    def api_queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get("/api/v1/kidsroom/bookings", headers=headers)
+            assert response.status_code == 200
+        return len(ctx.captured_queries)
+
+    api_queries()  # the token's first use is recorded once
+    kids.book(now_session, make_mother())
+    one = api_queries()
+    kids.book(now_session, make_mother())
+    kids.book(now_session, make_mother())
+    assert api_queries() == one
+
+
 def test_the_counselling_schedule(client, personas, make_women) -> None:
     from mamapro.counselling import services as counselling
 
