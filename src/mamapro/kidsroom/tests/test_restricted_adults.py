@@ -90,8 +90,9 @@ def test_the_tutors_board_warns_by_first_name_initial_and_relation(
     # Reading that he exists is a sensitive read, in the audit log.
     from mamapro.core.models import AuditEntry
 
-    read = AuditEntry.objects.filter(action="read_sensitive", object_id=str(booked.child_id))
-    assert "restricted_adults" in read.last().fields
+    read = AuditEntry.objects.filter(action="read_sensitive", object_id=str(booked.child_id)).last()
+    assert read is not None
+    assert "restricted_adults" in read.fields
     # Not his surname, his phone or the court note; and he is never a choice.
     for secret in ("Ерлан Қасымов", "+77019990001", "Protective order", f'"{restricted_adult.pk}"'):
         assert secret not in page, secret
