@@ -71,6 +71,8 @@ def _by_name(qs: QuerySet[Participant], words: list[str]) -> list[Participant]:
 def find(user: User, query: str) -> Search:
     """The women of her centres whose phone or full name is exactly `query`; audited."""
     text = (query or "").strip()[:QUERY_MAX]
+    if not text:
+        return Search(kind="", key="", found=[])  # nothing asked, nothing to record
     qs = bookable(user)
     found: list[Participant] = []
     if _PHONE_LIKE.fullmatch(text):

@@ -252,7 +252,7 @@ def test_her_appointment_names_her_and_her_child_as_the_psychologist_may_see_the
     client.force_login(personas["psychologist"])
     html = client.get(reverse("counselling:appointment", args=[appointment.pk])).content.decode()
     assert f"<h1>{hidden.alias}</h1>" in html
-    assert "Айсұлу Ж." in html
+    assert "Kids' room: Айсұлу" in html  # never her family name (below)
     for secret in _secrets(hidden):
         assert secret not in html
     schedule = client.get(
@@ -260,3 +260,11 @@ def test_her_appointment_names_her_and_her_child_as_the_psychologist_may_see_the
     ).content.decode()
     assert hidden.alias in schedule
     assert hidden.family_name not in schedule
+
+
+def test_an_empty_search_asks_nothing_and_records_nothing(client, personas) -> None:
+    client.force_login(personas["psychologist"])
+    before = AuditEntry.objects.count()
+    html = _find(client, "   ")
+    assert "No one found" not in html
+    assert AuditEntry.objects.count() == before
