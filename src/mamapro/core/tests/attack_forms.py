@@ -25,6 +25,8 @@ class Form:
     action: str
     method: str
     fields: list[Field] = field(default_factory=list)
+    # An htmx request (hx-get/hx-post): sent with the headers htmx adds, answered by a partial.
+    hx_target: str | None = None
 
     def groups(self) -> dict[str, list[Field]]:
         out: dict[str, list[Field]] = {}
@@ -56,11 +58,18 @@ class _Reader(HTMLParser):
         if tag == "form":
             self._form = Form(action=a.get("action", ""), method=a.get("method", "get").lower())
             self.forms.append(self._form)
+            hx = _hx(a)
+            if hx is not None:
+                self.forms.append(Form(hx[0], hx[1], self._form.fields, hx_target=hx[2]))
         elif tag == "input" and "name" in a:
             kind = a.get("type", "text").lower()
             if kind in {"submit", "button", "image", "reset"}:
                 return
-            self._add(Field(a["name"], kind, a.get("value", ""), "checked" in a))
+            input_field = Field(a["name"], kind, a.get("value", ""), "checked" in a)
+            self._add(input_field)
+            hx = _hx(a)
+            if hx is not None:
+                self.forms.append(Form(hx[0], hx[1], [input_field], hx_target=hx[2]))
         elif tag == "select":
             self._select = Field(a.get("name", ""), "select")
             self._add(self._select)
@@ -98,6 +107,15 @@ class _Reader(HTMLParser):
     def _add(self, f: Field) -> None:
         if self._form is not None and f.name:
             self._form.fields.append(f)
+
+
+def _hx(attrs: dict[str, str]) -> tuple[str, str, str] | None:
+    """(url, method, target id) of an element that sends an htmx request."""
+    for method in ("get", "post"):
+        url = attrs.get(f"hx-{method}")
+        if url:
+            return url, method, attrs.get("hx-target", "").lstrip("#")
+    return None
 
 
 def read(page: str) -> _Reader:

@@ -150,13 +150,16 @@ def _post_back(
             continue
         # The same form on many pages (the menu's centre and language switches) is posted
         # from one page only, or the suite would take minutes.
-        key = (findings.persona, form.method, target, tuple(sorted(form.groups())))
+        key = (findings.persona, form.method, target, form.hx_target, tuple(sorted(form.groups())))
         if key in TRIED_FORMS:
             continue
         TRIED_FORMS.add(key)
+        headers = (
+            {} if form.hx_target is None else {"HX-Request": "true", "HX-Target": form.hx_target}
+        )
         for variant, data in attack_forms.submissions(form).items():
             send = client.post if form.method == "post" else client.get
-            response = send(target, data, follow=True)
+            response = send(target, data, follow=True, headers=headers)
             findings.search("forms posted back", response, f"{form.method} {target} ({variant})")
 
 

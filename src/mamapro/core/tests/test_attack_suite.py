@@ -62,7 +62,7 @@ PAGE = """
   <textarea name="note">Сәлем</textarea>
   <button type="submit" name="go">Go</button>
 </form>
-<form method="get"><input name="q"></form>
+<form method="get"><input name="q" hx-get="/find/" hx-target="#results"></form>
 """
 
 
@@ -70,8 +70,14 @@ def test_forms_and_options_are_read_as_a_browser_sends_them() -> None:
     page = attack_forms.read(PAGE)
     assert [o.label for o in page.options] == ["—", "Гүлнар", "Жанторина Сандуғаш · …2763"]
     assert leaks("psychologist", page.options[2].label)
-    post, get = page.forms
+    post, get, hx = page.forms
     assert (post.action, post.method, get.method) == ("/x/", "post", "get")
+    assert (hx.action, hx.method, hx.hx_target, hx.fields) == (
+        "/find/",
+        "get",
+        "results",
+        get.fields,
+    )
     sent = attack_forms.submissions(post)
     assert sent["as shown"] == {
         "csrfmiddlewaretoken": ["t"],
