@@ -193,8 +193,10 @@ def record_events(events: Sequence[Event], *, actor: User | None = None) -> list
         if who is None and ip is not None and not _admit_anonymous(ip, events, now):
             return []
         due = _due_summaries(now)
-        entries = _append([*due, *events], who=who, ip=ip, via=ctx.via, now=now)
-    return entries[len(due) :]
+        if due:
+            # Summaries are nobody's doing: not the actor of the change that happens to sweep.
+            _append(due, who=None, ip=None, via="system", now=now)
+        return _append(events, who=who, ip=ip, via=ctx.via, now=now)
 
 
 def _append(

@@ -1,7 +1,14 @@
-"""The SQLite side of the audit log's append-only triggers.
+"""Unlocking the audit log's append-only triggers, for the test suite's flush only.
 
 SQLite has no session settings, so the triggers ask a function the app registers on every
-connection. It answers "locked" unless the test suite unlocks it to empty its database.
+connection. It answers "locked" unless the test suite unlocks it to empty its database. This
+is no protection against a process that has the database file: it can register its own
+function, or drop the triggers. On SQLite the keyed chain and a head published outside the
+database (`mamapro audit head --publish`) are what catch a rewrite.
+
+PostgreSQL: `SET mamapro.audit_unlocked = 'on'` is honoured only for a superuser or the
+tables' owner (migration 0004); the application's own role, once `mamapro audit harden` has
+given the tables to an owner role, cannot unlock, disable or drop the triggers.
 """
 
 from __future__ import annotations

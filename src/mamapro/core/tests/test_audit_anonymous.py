@@ -124,3 +124,24 @@ def test_a_failed_log_in_flood_through_the_page_is_coalesced(client) -> None:
     assert LIMIT <= chained <= 2 * LIMIT
     counted = sum(w.coalesced for w in AnonymousAuditWindow.objects.all())
     assert counted == sent - chained
+
+
+def test_finished_minutes_are_summarised_by_the_next_append_as_nobodys_doing(
+    personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    minute = timezone.now().replace(second=0, microsecond=0) - dt.timedelta(minutes=3)
+    AnonymousAuditWindow.objects.create(
+        ip="192.0.2.9", window=minute, logged=LIMIT, coalesced=7, actions={"create": 7}
+    )
+    AnonymousAuditWindow.objects.create(ip="192.0.2.10", window=minute, logged=2)
+    monkeypatch.setattr(audit, "_next_sweep", 0.0)  # this process has not swept yet
+    with audit.acting_as(personas["coordinator"], ip="10.0.0.2", via="web"):
+        entry = audit.record(AuditEntry.Action.UPDATE, personas["coordinator"])
+    assert entry is not None
+    assert entry.actor == personas["coordinator"]
+    summary = AuditEntry.objects.get(action=AuditEntry.Action.SYSTEM)
+    assert (summary.actor, summary.ip, summary.seq) == (None, "192.0.2.9", entry.seq - 1)
+    assert summary.details["anonymous_events_counted"] == 7
+    assert summary.details["actions"] == {"create": 7}
+    assert not AnonymousAuditWindow.objects.exists()
+    assert audit.verify_chain().ok
