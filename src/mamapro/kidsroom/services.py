@@ -627,6 +627,13 @@ def _matching_adult(child: Child, name: str) -> ChildAdult | None:
     return None
 
 
+def _same_named_restricted(child: Child, chosen: ChildAdult) -> ChildAdult | None:
+    for other in ChildAdult.objects.filter(child=child, authorised=False).order_by("id"):
+        if names.same_name(chosen.name, other.name):
+            return other
+    return None
+
+
 def _words_in(name: str) -> bool:
     return bool(fold(" ".join((name or "").split())))
 
@@ -749,6 +756,10 @@ def check_out(
             )
     elif adult.child_id != child.pk:
         raise ValidationError({"adult": _("This adult is not on this child's list.")})
+    elif adult.authorised:
+        # Chosen from the list, but a restricted adult has the same name: a tutor cannot tell
+        # them apart at the door, so the restricted one wins here too.
+        adult = _same_named_restricted(child, adult) or adult
     if not adult.authorised:
         # The alert is its own transaction: it must survive the refusal.
         with transaction.atomic():

@@ -247,6 +247,28 @@ def test_same_name_restricted_and_authorised_the_restricted_wins(
     assert _refused(booked, before).adult == restricted
 
 
+@pytest.mark.parametrize("restricted_first", [True, False])
+def test_choosing_the_authorised_namesake_from_the_list_is_refused_too(
+    booked, child, personas, restricted_first: bool
+) -> None:
+    """The list offers "Серік О. · uncle" while the card warns about "Серік О. (other)": she
+    cannot tell them apart at the door, so the check-out stops and the coordinator decides."""
+    rows = [
+        {"name": "Серік Омаров", "relation": "other", "authorised": False},
+        {"name": "серік  омаров", "relation": "uncle", "authorised": True},
+    ]
+    made = [people.add_adult(child, data=r) for r in (rows if restricted_first else rows[::-1])]
+    restricted = next(a for a in made if not a.authorised)
+    uncle = next(a for a in made if a.authorised)
+    before = Alert.objects.count()
+    with pytest.raises(kids.RestrictedAdult) as caught:
+        kids.check_out(booked.session, child, adult=uncle, actor=personas["tutor"])
+    assert caught.value.adult == restricted
+    assert _refused(booked, before).adult == restricted
+    # Another authorised adult, of another name, still collects him.
+    kids.check_out(booked.session, child, adult=child.adults.get(relation="mother"))
+
+
 # --- Finding 13: the refusal does not teach the tutor his name -------------------------------
 
 
