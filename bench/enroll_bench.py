@@ -62,6 +62,7 @@ def _env(db: str, var_dir: Path) -> dict[str, str]:
         SECRET_KEY=secrets.token_urlsafe(50),
         # A throwaway data key: the bench's women have no sensitive fields worth keeping.
         DATA_KEYS=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        AUDIT_KEY=secrets.token_urlsafe(48),
         DEBUG="false",
         LOG_LEVEL="WARNING",
     )

@@ -262,7 +262,10 @@ _next_sweep = 0.0
 def address_bucket(ip: str) -> str:
     """The address an anonymous client is counted under: IPv6 by its /64 (one household's
     network hands out a fresh address per request at will), IPv4 as it is."""
-    address = ipaddress.ip_address(ip)
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return "::"  # not an address at all: every such client shares one count
     if address.version == 6:
         return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
     return str(address)

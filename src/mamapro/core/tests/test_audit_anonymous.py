@@ -112,6 +112,7 @@ def test_the_limit_counts_an_ipv6_network_as_one_address() -> None:
     assert AnonymousAuditWindow.objects.filter(ip="2001:db8:0:7::").exists()
     assert audit.address_bucket("2001:db8:0:7:aaaa::1") == "2001:db8:0:7::"
     assert audit.address_bucket("10.1.2.3") == "10.1.2.3"
+    assert audit.address_bucket("unknown") == "::"
 
 
 def test_a_failed_log_in_flood_through_the_page_is_coalesced(client) -> None:
