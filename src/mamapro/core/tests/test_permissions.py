@@ -37,6 +37,8 @@ from mamapro.conftest import (
     build_personas,
     build_survivor,
 )
+from mamapro.core.tests import attack_counts
+from mamapro.core.tests.attack_counts import COUNTS
 from mamapro.core.tests.rows import ApiRow, Rows, WebRow
 
 pytestmark = pytest.mark.django_db
@@ -205,6 +207,7 @@ def world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str, An
     with django_db_blocker.unblock(), transaction.atomic():
         yield build_world()
         transaction.set_rollback(True)
+    attack_counts.write("table")
 
 
 @pytest.fixture
@@ -309,6 +312,7 @@ def leaks(persona: str, text: str) -> list[str]:
 
 
 def assert_no_leak(persona: str, response: Any, where: str) -> None:
+    COUNTS["table:answers searched"] += 1
     found = leaks(persona, response_text(response))
     assert not found, f"{persona} received {', '.join(found)} from {where}"
 
