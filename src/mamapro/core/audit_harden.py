@@ -93,6 +93,33 @@ def plan(app_role: str, *, owner: str | None = None, using: str = "default") -> 
     return Plan(owner, app_role, statements)
 
 
+def weakness(using: str = "default") -> str | None:
+    """What `audit verify` should add: how this connection's role could undo the protections."""
+    connection = connections[using]
+    if connection.vendor == "sqlite":
+        return (
+            "SQLite: whoever can write the database file (and read the key next to it) can "
+            "rewrite the chain so that it verifies; only a head published earlier and kept "
+            "elsewhere (`audit head --publish`, then `audit verify --heads-file`) catches that."
+        )
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT r.rolsuper, pg_has_role(current_user, c.relowner, 'USAGE') "
+            "FROM pg_roles r, pg_class c WHERE r.rolname = current_user AND c.oid = %s::regclass",
+            [ENTRY],
+        )
+        superuser, owner = cursor.fetchone()
+    if superuser or owner:
+        return (
+            "PostgreSQL: this role owns the audit tables or is a superuser, so it can unlock "
+            "or drop their triggers; run the application under a role of its own "
+            "(`mamapro audit harden --app-role NAME`)."
+        )
+    return None
+
+
 def apply(hardening: Plan, using: str = "default") -> None:
     connection = connections[using]
     with connection.cursor() as cursor:

@@ -130,3 +130,13 @@ def test_a_tail_cut_off_with_the_head_rewound_is_caught(tmp_path: Path) -> None:
 def test_a_malformed_head_is_refused_by_name(value: str) -> None:
     with pytest.raises(CommandError, match="--head line 1: expected 'SEQ HASH'"):
         call_command("audit", "verify", "--head", value)
+
+
+def test_verify_says_what_the_chain_alone_cannot_catch(capsys) -> None:
+    _entries(1)
+    call_command("audit", "verify")
+    err = capsys.readouterr().err
+    if connection.vendor == "sqlite":
+        assert "only a head published earlier and kept elsewhere" in err
+    else:  # the tests run as a superuser
+        assert "mamapro audit harden --app-role NAME" in err

@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from mamapro.core import audit
+from mamapro.core import audit, audit_harden
 from mamapro.core.models import AuditChainHead, AuditEntry
 
 pytestmark = [
@@ -139,6 +139,7 @@ def test_harden_leaves_the_app_role_append_only(role: str) -> None:
     _sql(f"SET ROLE {role}")
     try:
         audit.record(AuditEntry.Action.SYSTEM, details={"n": "after harden"})
+        assert audit_harden.weakness() is None  # `audit verify` has nothing to warn about
     finally:
         _sql("RESET ROLE")
     assert audit.verify_chain() == audit.VerifyResult(True, 4)

@@ -98,6 +98,9 @@ class Command(BaseCommand):
         if result.ok:
             against = f", {len(published)} published heads matched" if published else ""
             self.stdout.write(f"Audit chain intact: {result.checked} entries verified{against}.")
+            note = audit_harden.weakness()
+            if note and not (published and "SQLite" in note):
+                self.stderr.write(f"Note: {note}")
             return
         raise CommandError(
             f"Audit chain broken at entry #{result.broken_seq}: {result.reason} "
