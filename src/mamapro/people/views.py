@@ -28,6 +28,7 @@ from mamapro.people.visibility import (
     EDIT_FORM_SENSITIVE_FIELDS,
     child_access,
     participant_access,
+    sees_real_names,
     shown_child_name,
     shown_name,
 )
@@ -154,7 +155,11 @@ def participant_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def participant_detail(request: HttpRequest, pk: int) -> HttpResponse:
     participant = _participant(request, pk, perms.PARTICIPANT_VIEW)
     access = participant_access(request.user, participant.centre_id)
-    context: dict[str, Any] = {"p": participant, "access": access}
+    context: dict[str, Any] = {
+        "p": participant,
+        "access": access,
+        "real_names": sees_real_names(request.user, participant),
+    }
     reads: list[tuple[Any, tuple[str, ...]]] = [(participant, access.sensitive_fields(participant))]
     if access.sensitive:
         context["circumstances"] = list(participant.circumstances.all())

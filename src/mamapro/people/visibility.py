@@ -116,7 +116,8 @@ def shown_name(user: User | AnonymousUser, participant: Participant) -> str:
     return participant.full_name
 
 
-def _sees_real_names(user: User | AnonymousUser, participant: Participant) -> bool:
+def sees_real_names(user: User | AnonymousUser, participant: Participant) -> bool:
+    """Does this user see who she is (her names, her Latin-script name), or only her alias?"""
     return not participant.alias or perms.principal(user).can(
         perms.PARTICIPANT_VIEW_SENSITIVE, participant.centre_id
     )
@@ -131,7 +132,7 @@ def shown_child_name(user: User | AnonymousUser, child: Child) -> str:
     chose a roster alias is shown by given name only (as the kids' room board does,
     kidsroom/names.py): the family name is often hers (or her abuser's) and would undo the
     alias."""
-    if _sees_real_names(user, child.parent):
+    if sees_real_names(user, child.parent):
         return str(child)
     return child.given_name
 
@@ -139,7 +140,7 @@ def shown_child_name(user: User | AnonymousUser, child: Child) -> str:
 def shown_child_family_name(user: User | AnonymousUser, child: Child) -> str:
     """The family name field as the API gives it (empty where `shown_child_name` leaves it
     out)."""
-    if _sees_real_names(user, child.parent):
+    if sees_real_names(user, child.parent):
         return child.family_name
     return ""
 
@@ -149,7 +150,7 @@ def shown_adult_name(user: User | AnonymousUser, adult: ChildAdult, mother: Part
     mother chose a roster alias, the mother is shown by her alias and every other adult by
     given name and initial (their family name is often hers): enough to recognise them at the
     door together with the relation, not enough to undo the alias."""
-    if _sees_real_names(user, mother):
+    if sees_real_names(user, mother):
         return adult.name
     if adult.relation == ChildAdult.Relation.MOTHER:
         return mother.alias

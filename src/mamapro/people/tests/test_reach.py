@@ -291,3 +291,24 @@ def test_her_page_lists_only_the_children_the_tutor_reaches(
         ).status_code
         == 404
     )
+
+
+@pytest.mark.parametrize("role", NON_CARE)
+def test_her_latin_script_name_stays_behind_her_alias(
+    client, token_for, personas, make_participant, reaches, role
+) -> None:
+    her = make_participant(
+        family_name="Жантөрина", given_name="Сандуғаш", alias="Ақниет", latin_name="Zhantorina S"
+    )
+    reaches(role, participants=[her])
+    html = _get(client, personas[role], reverse("people:participant_detail", args=[her.pk]))
+    assert "Ақниет" in html.content.decode()
+    assert "Zhantorina" not in html.content.decode()
+    assert (
+        "Zhantorina"
+        not in _api(client, token_for, personas[role], f"/participants/{her.pk}").content.decode()
+    )
+    coordinator = _get(
+        client, personas["coordinator"], reverse("people:participant_detail", args=[her.pk])
+    )
+    assert "Zhantorina" in coordinator.content.decode()
