@@ -127,6 +127,15 @@ def test_every_page_about_her(world, name: str, persona: str) -> None:
     response = getattr(client, row.method)(url, row.data(world) if row.data else {}, follow=True)
     findings = Findings(persona)
     text = findings.search("pages about her", response, f"{row.method.upper()} {url}")
+    if row.method == "post":
+        # The row's own post with nothing in it, and with junk in each of its fields.
+        fields = row.data(world) if row.data else {}
+        variants: dict[str, dict[str, Any]] = {"empty": {}}
+        if fields:
+            variants["junk"] = {key: attack_forms.JUNK_TEXT for key in fields}
+        for variant, data in variants.items():
+            answer = client.post(url, data, follow=True)
+            findings.search("posts with bad data", answer, f"POST {url} ({variant})")
     if row.method == "get" and "html" in response.get("Content-Type", ""):
         page = attack_forms.read(text)
         for option in page.options:
