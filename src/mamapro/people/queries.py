@@ -11,8 +11,8 @@ from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, TextFiel
 from mamapro.core import permissions as perms
 from mamapro.core.models import User
 from mamapro.core.text import fold
-from mamapro.people.models import Participant
-from mamapro.people.reach import within_reach
+from mamapro.people.models import Child, Participant
+from mamapro.people.reach import children_q, within_reach
 
 _PHONE_PUNCTUATION = re.compile(r"[\s()+\-.]")
 
@@ -74,7 +74,14 @@ def search_participants(
             default=F("roster_key"),
             output_field=TextField(),
         )
-    qs = qs.annotate(children_count=Count("children"), sort_key=sort_key)
+    # Her children the user reaches (a tutor: those booked in her room), not all of them.
+    reached = children_q(user)
+    children_count = (
+        Count("children")
+        if reached is None
+        else Count("children", filter=Q(children__in=Child.objects.filter(reached)))
+    )
+    qs = qs.annotate(children_count=children_count, sort_key=sort_key)
     if words:
         # Any part of a name matches; names that start with the first word come first.
         qs = qs.annotate(

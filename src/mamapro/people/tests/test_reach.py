@@ -312,3 +312,19 @@ def test_her_latin_script_name_stays_behind_her_alias(
         client, personas["coordinator"], reverse("people:participant_detail", args=[her.pk])
     )
     assert "Zhantorina" in coordinator.content.decode()
+
+
+def test_the_list_counts_only_the_children_the_tutor_reaches(
+    client, personas, child, reaches
+) -> None:
+    services.add_child(
+        child.parent, data={"given_name": "Нұрбол", "birth_date": dt.date(2016, 2, 1)}
+    )
+    reaches("tutor", participants=[child.parent], children=[child])
+    html = _get(client, personas["tutor"], reverse("people:participant_list")).content.decode()
+    assert "1 child" in html
+    assert "2 children" not in html
+    html = _get(
+        client, personas["coordinator"], reverse("people:participant_list")
+    ).content.decode()
+    assert "2 children" in html
