@@ -54,6 +54,11 @@ RUN_FIELDS = (
 SESSION_FIELDS = ("starts_at", "ends_at", "room", "topic", "cancelled")
 MAX_SEATS = 500
 MAX_PRICE = Decimal("99999999.99")
+# A course runs for weeks or months and is planned a season or two ahead. Beyond these a date
+# is a typo (or an attack: a run to 9999-12-31 would generate millions of sessions, and the
+# day after it does not exist).
+MAX_PLANNED_AHEAD = dt.timedelta(days=3 * 366)
+MAX_RUN_LENGTH = dt.timedelta(days=2 * 366)
 CLOSED_RUN = (Run.Status.CANCELLED, Run.Status.CLOSED)
 
 
@@ -121,12 +126,13 @@ def _check_run(run: Run, errors: dict[str, Any], *, today: dt.date, start_moved:
     """The checks a run's own fields need, beyond what the model's fields enforce."""
     if start_moved and isinstance(run.starts_on, dt.date) and run.starts_on < today:
         errors["starts_on"] = _("The start date has passed; choose today or a later day.")
-    if (
-        isinstance(run.starts_on, dt.date)
-        and isinstance(run.ends_on, dt.date)
-        and run.ends_on < run.starts_on
-    ):
-        errors["ends_on"] = _("A run ends on or after the day it starts.")
+    elif isinstance(run.starts_on, dt.date) and run.starts_on > today + MAX_PLANNED_AHEAD:
+        errors["starts_on"] = _("A run starts at most three years from today.")
+    if isinstance(run.starts_on, dt.date) and isinstance(run.ends_on, dt.date):
+        if run.ends_on < run.starts_on:
+            errors["ends_on"] = _("A run ends on or after the day it starts.")
+        elif run.ends_on - run.starts_on > MAX_RUN_LENGTH:
+            errors["ends_on"] = _("A run lasts at most two years.")
     _check_price(run, errors)
     if run.trainer is not None and not may_teach(run.trainer, run.centre_id):
         errors["trainer"] = _("Choose a trainer or coordinator who works at this centre.")
