@@ -11,9 +11,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 from django.utils import timezone
 
-from mamapro.centres.models import Membership
+from mamapro.centres.models import Centre, Membership
 from mamapro.conftest import build_user
 from mamapro.core import permissions as perms
+from mamapro.core.models import User
 from mamapro.core.permissions import Role
 from mamapro.counselling import access, services
 
@@ -31,7 +32,7 @@ def note(personas, survivor):
     return services.write_note(appointment, personas["psychologist"], SECRET)
 
 
-def _lead(username: str, centre) -> object:
+def _lead(username: str, centre: Centre) -> User:
     user = build_user(username, Role.PSYCHOLOGIST, centre)
     Membership.objects.filter(user=user).update(clinical_lead=True)
     return user
