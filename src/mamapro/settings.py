@@ -164,6 +164,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_AGE = 8 * 60 * 60
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30, minimum=1)
+# A seat asked for on the public form is held this long for the centre to confirm
+# (public/services/applications.py), then `programs tick` passes it on.
+PUBLIC_SEAT_HOLD_HOURS = env_int("PUBLIC_SEAT_HOLD_HOURS", 48, minimum=1)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

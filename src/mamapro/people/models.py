@@ -156,7 +156,10 @@ class Participant(models.Model):
     class Meta:
         verbose_name = _("participant")
         verbose_name_plural = _("participants")
-        ordering = ["search_key", "id"]
+        # By the name rosters show (her alias, if she chose one): a queryset that forgets to
+        # choose its order never betrays the real surname behind an alias. The care team's
+        # lists order by `search_key` explicitly (people/queries.py).
+        ordering = ["roster_key", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["centre", "phone"], name="participant_phone_unique_per_centre"
@@ -170,7 +173,8 @@ class Participant(models.Model):
         indexes = [models.Index(fields=["centre", "family_name", "given_name"])]
 
     def __str__(self) -> str:
-        return self.full_name
+        # Whatever prints her without asking people/visibility gets the roster name.
+        return self.alias or self.full_name
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         # Leading space: a query word matches the start of a name with " word".
