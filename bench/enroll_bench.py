@@ -54,6 +54,10 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+# What the TLS proxy in front of production adds (settings.SECURE_PROXY_SSL_HEADER).
+BEHIND_TLS = {"X-Forwarded-Proto": "https"}
+
+
 def _env(db: str, var_dir: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
@@ -63,6 +67,8 @@ def _env(db: str, var_dir: Path) -> dict[str, str]:
         # A throwaway data key: the bench's women have no sensitive fields worth keeping.
         DATA_KEYS=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         AUDIT_KEY=secrets.token_urlsafe(48),
+        # As in production, behind a TLS proxy: every request below says it came over HTTPS.
+        HTTPS="true",
         DEBUG="false",
         LOG_LEVEL="WARNING",
     )
@@ -169,7 +175,7 @@ def _serve(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[byt
     while time.monotonic() < deadline:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
+            conn.request("GET", "/healthz", headers=BEHIND_TLS)
             if conn.getresponse().status == 200:
                 return server
         except OSError:
@@ -186,7 +192,11 @@ def _fire(
     cursor = iter(range(len(jobs)))
     latencies: list[float] = []
     replies: list[tuple[int, dict]] = [(0, {})] * len(jobs)
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Content-Type": "application/json",
+        **BEHIND_TLS,
+    }
 
     def client() -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)

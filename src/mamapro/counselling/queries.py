@@ -20,7 +20,6 @@ from django.db.models import QuerySet
 
 from mamapro.core import audit
 from mamapro.core import permissions as perms
-from mamapro.core.crypto import blind_index
 from mamapro.core.models import AuditEntry, User
 from mamapro.core.text import fold
 from mamapro.people.models import Participant
@@ -99,8 +98,9 @@ def _audit(user: User, kind: str, key: str, found: list[Participant]) -> None:
     details = {
         "counselling_search": kind or "unusable",
         "found": len(found),
-        # Which words were typed, provable later by whoever knows them, readable by nobody.
-        "digest": blind_index(key, "counselling-search") if key else "",
+        # Which words were typed, provable later by whoever knows them, readable by nobody;
+        # under the audit key, which outlives a rotation of the data keys.
+        "digest": audit.digest(key) if key else "",
     }
     events = [
         audit.event_for(AuditEntry.Action.READ_SENSITIVE, p, fields=("found",), details=details)
