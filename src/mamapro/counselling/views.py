@@ -27,6 +27,7 @@ from mamapro.centres.context import working_centres
 from mamapro.centres.models import Room
 from mamapro.core import audit
 from mamapro.core import permissions as perms
+from mamapro.core.dates import day_param
 from mamapro.core.errors import DomainError
 from mamapro.core.models import User
 from mamapro.counselling import access, queries, services
@@ -35,26 +36,14 @@ from mamapro.people import reach
 from mamapro.people.models import Participant
 from mamapro.people.visibility import shown_name
 
-# The schedule shows weeks between these days; any other `?from=` is a 400 naming it.
-FIRST_DAY = dt.date(2000, 1, 1)
-LAST_DAY = dt.date(2100, 12, 31)
-
 
 def _start_day(request: HttpRequest) -> tuple[dt.date, str]:
     """The `?from=` day, or today with the reason it was refused."""
-    raw = request.GET.get("from", "").strip()
     today = timezone.localdate()
-    if not raw:
-        return today, ""
     try:
-        day = dt.date.fromisoformat(raw[:10]) if len(raw) == 10 else None
-    except ValueError:
-        day = None
-    if day is None or not FIRST_DAY <= day <= LAST_DAY:
-        return today, _(
-            "“from”: not a day the schedule can show; give a date such as %(example)s."
-        ) % {"example": today.isoformat()}
-    return day, ""
+        return day_param(request, "from") or today, ""
+    except ValidationError as exc:
+        return today, exc.messages[0]
 
 
 @perms.rule(perms.COUNSELLING_SCHEDULE)

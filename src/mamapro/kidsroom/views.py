@@ -18,7 +18,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
@@ -28,6 +27,7 @@ from mamapro.centres.models import Centre, Membership
 from mamapro.centres.notices import Notice
 from mamapro.core import audit
 from mamapro.core import permissions as perms
+from mamapro.core.dates import day_param
 from mamapro.core.errors import DomainError
 from mamapro.core.models import User
 from mamapro.kidsroom import names, queries
@@ -39,30 +39,12 @@ from mamapro.people.panels import Panel
 from mamapro.people.visibility import CHILD_NEEDS_FIELDS, child_access
 from mamapro.programs.models import Enrollment, Session
 
-# Days the pages show: outside these, a date is a typing error (and year 1 or 9999 would
-# overflow the arithmetic of the day before and after).
-FIRST_DAY = dt.date(2000, 1, 1)
-LAST_DAY = dt.date(2099, 12, 31)
 FEEDBACK = "kidsroom_feedback"
 
 
 def _day(request: HttpRequest) -> dt.date:
     """`?day=` (YYYY-MM-DD), today without it; a ValidationError naming `day` otherwise."""
-    raw = (request.GET.get("day") or "").strip()
-    if not raw:
-        return timezone.localdate()
-    try:
-        day = parse_date(raw)
-    except ValueError:
-        day = None
-    if day is None or not FIRST_DAY <= day <= LAST_DAY:
-        raise ValidationError(
-            {
-                "day": _("day: give a real date between %(first)s and %(last)s, as YYYY-MM-DD.")
-                % {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()}
-            }
-        )
-    return day
+    return day_param(request, "day") or timezone.localdate()
 
 
 def _bad_request(request: HttpRequest, exc: ValidationError) -> HttpResponse:

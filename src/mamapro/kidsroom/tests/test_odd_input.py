@@ -23,7 +23,7 @@ def test_an_odd_day_is_a_400_naming_the_day(
     client.force_login(personas["coordinator"])
     response = client.get(reverse(page), {"day": day})
     assert response.status_code == 400
-    assert "day: give a real date between 2000-01-01 and 2099-12-31" in response.content.decode()
+    assert "“day”: give a real date between 2000-01-01 and 2099-12-31" in response.content.decode()
 
 
 @pytest.mark.parametrize("day", ["2000-01-01", "2099-12-31", "2026-02-28"])
