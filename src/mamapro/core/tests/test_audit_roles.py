@@ -26,6 +26,9 @@ pytestmark = [
 ]
 
 
+ROLE_PASSWORD = secrets.token_hex(16)
+
+
 def _sql(statement: str) -> None:
     with connection.cursor() as cursor:
         cursor.execute(statement)
@@ -33,8 +36,9 @@ def _sql(statement: str) -> None:
 
 @pytest.fixture
 def role() -> Iterator[str]:
-    name = f"mp_h1_app_{secrets.token_hex(4)}"
-    _sql(f"CREATE ROLE {name} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE")
+    name = f"mp_app_{secrets.token_hex(4)}"
+    # A password too, for a server that asks for one over TCP (trust auth ignores it).
+    _sql(f"CREATE ROLE {name} LOGIN PASSWORD '{ROLE_PASSWORD}' NOSUPERUSER NOCREATEDB NOCREATEROLE")
     try:
         yield name
     finally:
@@ -52,6 +56,7 @@ def _connect_as(role: str) -> psycopg.Connection:
         port=params.get("port") or 5432,
         dbname=connection.settings_dict["NAME"],
         user=role,
+        password=ROLE_PASSWORD,
         autocommit=True,
     )
 
