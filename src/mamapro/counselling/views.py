@@ -91,7 +91,7 @@ class AppointmentForm(forms.Form):
         queryset=Participant.objects.none(),
         label=gettext_lazy("Client"),
         required=False,
-        empty_label=gettext_lazy("— a new client: find her below —"),
+        empty_label=gettext_lazy("— a new client: find her above —"),
     )
     found = forms.CharField(required=False, widget=forms.HiddenInput)
     day = forms.DateField(label=gettext_lazy("Day"), widget=forms.DateInput(attrs={"type": "date"}))
