@@ -35,8 +35,14 @@ _SPACES = re.compile(r"\s+")
 
 
 def fold(text: str) -> str:
-    """Lower-case, Kazakh letters to Russian look-alikes, accents off, spaces collapsed."""
-    text = unicodedata.normalize("NFC", text).casefold().translate(_KAZAKH_TO_RUSSIAN)
+    """Lower-case, Kazakh letters to Russian look-alikes, accents off, spaces collapsed, and
+    invisible characters dropped: a zero-width space typed into a name at the kids' room door
+    must not let it slip past the restricted adult it names."""
+    text = (
+        unicodedata.normalize("NFC", without_invisible(text))
+        .casefold()
+        .translate(_KAZAKH_TO_RUSSIAN)
+    )
     # Latin transliterations: drop combining accents (Ä -> a) but keep Cyrillic letters whole.
     decomposed = unicodedata.normalize("NFD", text)
     text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
@@ -79,6 +85,16 @@ _INVISIBLE = frozenset(
 )
 
 
+def _is_invisible(ch: str) -> bool:
+    return unicodedata.category(ch) in _REFUSED_CATEGORIES or ord(ch) in _INVISIBLE
+
+
+def without_invisible(value: str) -> str:
+    """`value` with every invisible character dropped (for text typed to be matched, not
+    stored as a name: what is stored goes through `clean_name`, which refuses instead)."""
+    return "".join(ch for ch in value if ch in "\t\n\r" or not _is_invisible(ch))
+
+
 def invisible_characters(value: str) -> list[str]:
     """The characters of `value` that a name must not contain, as "U+202E" codes, in order
     of first appearance (ordinary spaces, tabs and newlines are not among them: names have
@@ -87,7 +103,7 @@ def invisible_characters(value: str) -> list[str]:
     for ch in value:
         if ch in "\t\n\r":
             continue
-        if unicodedata.category(ch) in _REFUSED_CATEGORIES or ord(ch) in _INVISIBLE:
+        if _is_invisible(ch):
             code = f"U+{ord(ch):04X}"
             if code not in found:
                 found.append(code)

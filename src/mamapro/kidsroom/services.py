@@ -26,7 +26,7 @@ from mamapro.core import audit
 from mamapro.core import permissions as perms
 from mamapro.core.errors import Conflict, Refused
 from mamapro.core.models import AuditEntry, User
-from mamapro.core.text import fold
+from mamapro.core.text import clean_name, fold, without_invisible
 from mamapro.kidsroom import locking, names, signals
 from mamapro.kidsroom.locking import locked_room
 from mamapro.kidsroom.models import Alert, Booking, Incident, Rules, Shift
@@ -677,7 +677,11 @@ def check_in(
     """The child arrives. Naming a restricted adult as the one who brought her still checks
     her in (she is safer in the room) and alerts the coordinator and the director."""
     now = now or timezone.now()
-    brought_by = " ".join((brought_by or "").split())
+    try:
+        # Stored and shown on the boards: no bidi override may make it read as another name.
+        brought_by = clean_name(brought_by)
+    except ValidationError as exc:
+        raise ValidationError({"adult_name": exc.messages}) from None
     if not brought_by:
         raise ValidationError({"adult_name": _("Write who brought the child.")})
     if session is not None and child.centre_id != session.centre_id:
@@ -741,6 +745,9 @@ def check_out(
     """Hand the child to an adult on her list. A restricted adult — chosen, or named — is
     refused (RestrictedAdult) and an alert is written, and kept, whatever the caller does."""
     now = now or timezone.now()
+    # A hidden character typed into his name must neither slip past the match nor reach the
+    # coordinator's alert page, where a bidi override would make it read as another name.
+    adult_name = without_invisible(adult_name or "")
     if session is not None and child.centre_id != session.centre_id:
         raise ValidationError({"child": _("This child is registered at another centre.")})
     if adult is None:

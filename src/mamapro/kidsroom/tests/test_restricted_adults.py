@@ -171,6 +171,8 @@ def test_short_names() -> None:
         "Ерлан Қасымов-",  # a stray hyphen
         "Ерлан Касымоф",  # one letter off
         "Ерлан Қасымов Серікұлы",  # his name and a patronymic
+        "Ер\u200bлан Қасымов",  # a zero-width space inside (found by an attack on the demo)
+        "Ерлан\u202e Қасымов",  # a bidi override
     ],
 )
 def test_a_name_close_to_the_restricted_adults_blocks(
@@ -183,8 +185,26 @@ def test_a_name_close_to_the_restricted_adults_blocks(
     assert (alert.adult_id, alert.kind, alert.named) == (
         restricted_adult.pk,
         "check_out_blocked",
-        typed,
+        typed.replace("\u200b", "").replace("\u202e", ""),
     )
+
+
+@pytest.mark.parametrize("typed", ["Ро\u202eза", "Әсел\u200b Қасымова"])
+def test_brought_by_with_a_hidden_character_is_refused_naming_the_field(
+    client, token_for, personas, kids_run, session, on_shift, child, typed: str
+) -> None:
+    """Found by an attack on the demo: "someone else (name)" at check-in stored a bidi override
+    that the boards then showed."""
+    on_shift(1)
+    seats.enroll(kids_run, child.parent, "paid")
+    booking = kids.book(session, child)
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        kids.check_in(session, child, brought_by=typed)
+    assert "adult_name" in refused.value.message_dict
+    again = Booking.objects.get(pk=booking.pk)
+    assert (again.checked_in_at, again.brought_by) == (None, "")
 
 
 @pytest.mark.parametrize("typed", ["Әсел Қасымова", "асел касымова", "Қасымова Әсел"])

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mamapro.centres.models import Centre, Room
+from mamapro.core.dates import FIRST_DAY, LAST_DAY
 from mamapro.core import audit
 from mamapro.core import permissions as perms
 from mamapro.core.changes import apply_changes, changed_fields
@@ -284,12 +285,20 @@ def _check_session(session: Session, run: Run, errors: dict[str, Any]) -> None:
     session.ends_at = _aware(session.ends_at, tz)
     starts, ends = session.starts_at, session.ends_at
     if isinstance(starts, dt.datetime) and isinstance(ends, dt.datetime):
-        if ends <= starts:
-            errors["ends_at"] = _("A session ends after it starts.")
         dates = {
             "from": f"{run.starts_on:%d.%m.%Y}",
             "to": f"{run.ends_on:%d.%m.%Y}",
         }
+        # Year 1 or 9999 with an offset overflows the conversion to her centre's time below.
+        for name, moment in (("starts_at", starts), ("ends_at", ends)):
+            if not FIRST_DAY <= moment.date() <= LAST_DAY:
+                errors[name] = (
+                    _("The session must fall within the run's dates (%(from)s – %(to)s).") % dates
+                )
+        if errors.keys() & {"starts_at", "ends_at"}:
+            return
+        if ends <= starts:
+            errors["ends_at"] = _("A session ends after it starts.")
         if not run.starts_on <= starts.astimezone(tz).date() <= run.ends_on:
             errors["starts_at"] = (
                 _("The session must fall within the run's dates (%(from)s – %(to)s).") % dates

@@ -75,3 +75,28 @@ def test_a_run_cannot_be_stretched_to_the_end_of_time(client, personas, token_fo
     assert [e["field"] for e in response.json()["errors"]] == ["ends_on"]
     run.refresh_from_db()
     assert run.ends_on.year < 9999
+
+
+@pytest.mark.parametrize(
+    ("starts_at", "ends_at", "field"),
+    [
+        ("0001-01-01T10:00:00", "0001-01-01T12:00:00", "starts_at"),
+        ("9999-12-31T23:00:00-05:00", "9999-12-31T23:30:00-05:00", "starts_at"),
+        ("2027-01-10T10:00:00+05:00", "9999-12-31T23:30:00-05:00", "ends_at"),
+    ],
+)
+def test_a_session_at_the_edge_of_the_calendar_is_a_422_naming_it(
+    client, personas, token_for, run, starts_at, ends_at, field
+) -> None:
+    """Found by an attack on the demo: year 1 or 9999 with an offset overflowed the
+    conversion to the centre's time (a 500)."""
+    before = Session.objects.count()
+    response = client.post(
+        f"/api/v1/runs/{run.pk}/sessions",
+        {"starts_at": starts_at, "ends_at": ends_at},
+        content_type="application/json",
+        headers=token_for(personas["coordinator"]),
+    )
+    assert response.status_code == 422, response.content
+    assert field in [e["field"] for e in response.json()["errors"]]
+    assert Session.objects.count() == before
