@@ -190,8 +190,21 @@ def appointment_create(request: HttpRequest) -> HttpResponse:
 
 
 def _found(user: User, search: queries.Search) -> list[tuple[str, str]]:
-    """(shown name, booking token) per woman found."""
-    return [(shown_name(user, p), queries.token_for(user, p)) for p in search.found]
+    """(label, booking token) per woman found. Her shown name only if she is already this
+    psychologist's client; otherwise a neutral label, so that typing a real name never
+    reveals the roster alias behind it (an attack on the demo linked the two)."""
+    if not search.found:
+        return []
+    clients = set(
+        Appointment.objects.filter(psychologist=user, participant__in=search.found).values_list(
+            "participant_id", flat=True
+        )
+    )
+    neutral = _("the woman you searched for")
+    return [
+        (shown_name(user, p) if p.pk in clients else neutral, queries.token_for(user, p))
+        for p in search.found
+    ]
 
 
 @perms.rule(perms.COUNSELLING_PRACTISE)

@@ -93,7 +93,9 @@ def test_an_exact_phone_or_full_name_finds_her_by_shown_name_only(client, person
         "ЖАНТОРИНА САНДУҒАШ БАҚЫТЖАНҚЫЗЫ",
     ):
         html = _find(client, typed)
-        assert f"> {hidden.alias}</label>" in html, typed
+        # Not her client yet: a neutral label, never the alias behind the name she typed.
+        assert "> the woman you searched for</label>" in html, typed
+        assert hidden.alias not in html, typed
         for secret in _secrets(hidden):
             assert secret not in html, (typed, secret)
         assert queries.from_token(personas["psychologist"], _token(html)) == hidden
@@ -160,8 +162,18 @@ def test_she_books_the_woman_she_found_who_then_is_her_client(client, personas, 
 
 def test_without_script_the_search_answers_on_the_booking_page(client, personas, hidden) -> None:
     html = _page(client, personas["psychologist"], q="87089412763")
-    assert f"> {hidden.alias}</label>" in html
+    assert "> the woman you searched for</label>" in html
+    assert hidden.alias not in html
     assert hidden.family_name not in html
+
+
+def test_a_search_names_her_own_client_as_she_knows_her(client, personas, hidden) -> None:
+    """Once the woman is her client (they have met), the answer names her by the alias the
+    psychologist already sees on her schedule."""
+    services.book(personas["psychologist"], hidden, TOMORROW, TOMORROW + dt.timedelta(hours=1))
+    client.force_login(personas["psychologist"])
+    html = _find(client, "87089412763")
+    assert f"> {hidden.alias}</label>" in html
 
 
 @pytest.mark.parametrize("how", ["guessed id", "forged token", "her colleague's token"])
