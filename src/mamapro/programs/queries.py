@@ -154,12 +154,18 @@ class Roster:
 
 
 def roster(run: Run, user: User | AnonymousUser) -> Roster:
-    """The run's women the user's work reaches, in the order they joined."""
+    """The run's women the user's work reaches: in the order they joined for those who give
+    and sell seats; by the name shown for everyone else, since the order of joining puts the
+    free-seat queue in a block of its own (an attack on the demo read seat types from it)."""
     out = Roster()
+    if sees_seat_types(user, run.centre_id):
+        order = ("queued_at", "id")
+    else:
+        order = (name_order(user, run.centre_id), "id")
     enrollments = (
         within_reach(Enrollment.objects.filter(run=run), user)
         .select_related("participant", "fee")
-        .order_by("queued_at", "id")
+        .order_by(*order)
     )
     for e in enrollments:
         if e.status in (Enrollment.Status.CONFIRMED, Enrollment.Status.COMPLETED):

@@ -26,10 +26,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mamapro.centres.models import Centre, Room
-from mamapro.core.dates import FIRST_DAY, LAST_DAY
 from mamapro.core import audit
 from mamapro.core import permissions as perms
 from mamapro.core.changes import apply_changes, changed_fields
+from mamapro.core.dates import FIRST_DAY, LAST_DAY
 from mamapro.core.errors import Conflict
 from mamapro.core.models import AuditEntry, User
 from mamapro.programs.locking import locked_run

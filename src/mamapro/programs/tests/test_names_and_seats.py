@@ -339,3 +339,27 @@ def test_the_enrollments_api_names_only_the_women_she_reaches(
     assert asked["count"] == 1
     coordinator = client.get("/api/v1/enrollments", headers=token_for(personas["coordinator"]))
     assert len([e for e in coordinator.json()["items"] if "participant_name" in e]) == 2
+
+
+@pytest.mark.parametrize("persona", ["trainer", "comms"])
+def test_the_roster_is_in_name_order_not_the_order_seats_were_taken(
+    client, personas, make_run, make_participant, persona
+) -> None:
+    """Found by an attack on the demo: in the order of joining, the free seats (queued
+    first) stood in a block of their own before the paid ones."""
+    run = make_run(paid_seats=2, free_seats=2, trainer=personas["trainer"])
+    for family in ("Яхина", "Юсупова"):
+        woman = make_participant(family_name=family, circumstances=("stay_at_home",))
+        people.update_participant(woman, data={}, eligibility_verified=True)
+        seats.enroll(run, woman, "free")
+    for family in ("Абаева", "Бекова"):
+        seats.enroll(run, make_participant(family_name=family), "paid")
+    client.force_login(personas[persona])
+    html = _text(client.get(reverse("programs:run_detail", args=[run.pk])))
+    found = [html.find(name) for name in ("Абаева", "Бекова", "Юсупова", "Яхина")]
+    if persona == "comms":
+        # Communications reach no woman: no names at all, so no order to read.
+        assert found == [-1, -1, -1, -1]
+    else:
+        assert -1 not in found
+        assert found == sorted(found)
