@@ -8,7 +8,9 @@ line.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -109,45 +111,39 @@ def application_handled(request: HttpRequest, pk: int) -> HttpResponse:
     return _back(request, reverse("public:staff_applications"))
 
 
-def _held(request: HttpRequest, pk: int) -> Enrollment | None:
+def _on_held_seat(
+    request: HttpRequest, pk: int, act: Callable[..., Any], done: str
+) -> HttpResponse:
+    """Confirm or release the seat held for an application, and say what happened."""
     application = perms.get_for_user(
         Application.objects.select_related("enrollment"), request.user, perms.ENROLLMENT_EDIT, pk=pk
     )
-    return application.enrollment
+    if application.enrollment is None:
+        messages.error(request, _("No seat is held for this application."))
+    else:
+        try:
+            act(application.enrollment, actor=perms.acting_user(request))
+        except Conflict as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, done)
+    return _back(request, reverse("public:staff_applications"))
 
 
 @perms.rule(perms.ENROLLMENT_EDIT)
 @require_POST
 def application_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     """The centre confirms the seat held for her application."""
-    enrollment = _held(request, pk)
-    if enrollment is None:
-        messages.error(request, _("No seat is held for this application."))
-    else:
-        try:
-            seats.accept_offer(enrollment, actor=perms.acting_user(request))
-        except Conflict as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("The seat is confirmed."))
-    return _back(request, reverse("public:staff_applications"))
+    return _on_held_seat(request, pk, seats.accept_offer, _("The seat is confirmed."))
 
 
 @perms.rule(perms.ENROLLMENT_EDIT)
 @require_POST
 def application_release(request: HttpRequest, pk: int) -> HttpResponse:
     """The centre gives the held seat back: it passes to the next woman waiting."""
-    enrollment = _held(request, pk)
-    if enrollment is None:
-        messages.error(request, _("No seat is held for this application."))
-    else:
-        try:
-            seats.decline_offer(enrollment, actor=perms.acting_user(request))
-        except Conflict as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("The seat is released to the next woman waiting."))
-    return _back(request, reverse("public:staff_applications"))
+    return _on_held_seat(
+        request, pk, seats.decline_offer, _("The seat is released to the next woman waiting.")
+    )
 
 
 @perms.rule(perms.TOPICS_VIEW)
