@@ -106,6 +106,24 @@ def sqlite_files_private(sender: object, connection: object, **kwargs: object) -
         private_file(Path(name + suffix))
 
 
+def create_once(path: Path, content: str) -> None:
+    """Write `content` to a new owner-only file at `path`, unless it already exists.
+
+    Created only if absent (os.link fails on an existing file), so two processes starting at
+    once end up with the same key, never one each.
+    """
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(content)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+
+
 def local_secret_key(var_dir: Path) -> str:
     """The demo's secret key: generated once and kept under var/ so sessions survive restarts."""
     path = var_dir / "secret_key"
@@ -157,19 +175,8 @@ def local_keys(var_dir: Path) -> list[str]:
         keys = [line.strip() for line in path.read_text().splitlines() if line.strip()]
         if keys:
             return check_keys(keys)
-    # Created only if absent (os.link fails on an existing file): two processes starting at
-    # once end up with the same key.
     private_dir(var_dir)
-    tmp = path.with_name(f"data_keys.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(new_key() + "\n")
-    try:
-        os.link(tmp, path)
-    except FileExistsError:
-        pass
-    finally:
-        tmp.unlink()
+    create_once(path, new_key() + "\n")
     return local_keys(var_dir)
 
 

@@ -21,6 +21,8 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
+from mamapro.conf import create_once
+
 MIN_LENGTH = 32
 KEY_FILE = "audit_key"
 
@@ -41,16 +43,7 @@ def local_audit_key(var_dir: Path) -> str:
     if path.exists():
         return check_audit_key(path.read_text().strip())
     var_dir.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{KEY_FILE}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(secrets.token_urlsafe(48) + "\n")
-    try:
-        os.link(tmp, path)
-    except FileExistsError:
-        pass
-    finally:
-        tmp.unlink()
+    create_once(path, secrets.token_urlsafe(48) + "\n")
     return local_audit_key(var_dir)
 
 
