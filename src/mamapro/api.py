@@ -8,6 +8,7 @@ from ninja.openapi.schema import OpenAPISchema
 from mamapro.centres.api import router as centres_router
 from mamapro.core.api import TokenAuth, install_error_handlers
 from mamapro.kidsroom.api import router as kidsroom_router
+from mamapro.notify.api import router as notify_router
 from mamapro.people.api import router as people_router
 from mamapro.programs.api import router as programs_router
 from mamapro.programs.api_attendance import router as attendance_router
@@ -76,3 +77,4 @@ api.add_router("/", people_router)
 api.add_router("/", programs_router)
 api.add_router("/", attendance_router)
 api.add_router("/", kidsroom_router)
+api.add_router("/", notify_router)

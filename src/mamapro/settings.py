@@ -194,6 +194,8 @@ INSTALLED_APPS = [
     # core's migration 0006 moved any devices from the plugin's table and dropped it.
     "django_otp",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -291,6 +293,45 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
     },
 }
+
+# --- Messages (notify): channels are off until their variables are set (API.md "Messages") ---
+# The outbox rows are the truth; a task only wakes the worker. Enqueued inside the caller's
+# transaction (a rolled-back enrollment leaves neither a delivery nor a task).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "messages"],
+        "ENQUEUE_ON_COMMIT": False,
+    }
+}
+SITE_URL = (env_str("SITE_URL") or "").rstrip("/")
+SMS_PROVIDER = env_str("SMS_PROVIDER") or "mobizon"
+SMS_API_URL = (env_str("SMS_API_URL") or "https://api.mobizon.kz").rstrip("/")
+SMS_API_KEY = env_str("SMS_API_KEY") or ""
+SMS_SENDER = env_str("SMS_SENDER") or ""
+SMS_WEBHOOK_SECRET = env_str("SMS_WEBHOOK_SECRET") or ""
+WHATSAPP_API_URL = (env_str("WHATSAPP_API_URL") or "https://graph.facebook.com/v21.0").rstrip("/")
+WHATSAPP_TOKEN = env_str("WHATSAPP_TOKEN") or ""
+WHATSAPP_PHONE_ID = env_str("WHATSAPP_PHONE_ID") or ""
+WHATSAPP_APP_SECRET = env_str("WHATSAPP_APP_SECRET") or ""
+WHATSAPP_VERIFY_TOKEN = env_str("WHATSAPP_VERIFY_TOKEN") or ""
+TELEGRAM_API_URL = (env_str("TELEGRAM_API_URL") or "https://api.telegram.org").rstrip("/")
+TELEGRAM_BOT_TOKEN = env_str("TELEGRAM_BOT_TOKEN") or ""
+TELEGRAM_BOT_NAME = env_str("TELEGRAM_BOT_NAME") or ""
+TELEGRAM_WEBHOOK_SECRET = env_str("TELEGRAM_WEBHOOK_SECRET") or ""
+# SMTP with Django's own names; without EMAIL_HOST, mail goes to files under var/mail/.
+EMAIL_HOST = env_str("EMAIL_HOST") or ""
+EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER") or ""
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "no-reply@localhost"
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = VAR_DIR / "mail"
 
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("mamapro.programs.urls")),
     path("", include("mamapro.kidsroom.urls")),
     path("", include("mamapro.counselling.urls")),
+    path("", include("mamapro.notify.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -79,6 +79,13 @@ INCIDENT_VIEW = "incident.view"
 # lead only: counselling/access.py).
 COUNSELLING_SCHEDULE = "counselling.schedule"
 COUNSELLING_PRACTISE = "counselling.practise"
+# Messages: the deliveries to the women (what, when, channel, why not sent) and a message to a
+# run's roster are the care team's; the templates' words are also the communications
+# manager's; the channels' health is for those who run a centre.
+MESSAGES_VIEW = "messages.view"
+MESSAGES_SEND = "messages.send"
+TEMPLATES_EDIT = "messages.templates"
+CHANNELS_VIEW = "messages.channels"
 
 _EVERY_ROLE_SEES = {CENTRE_VIEW}
 _RUNS_A_CENTRE = {
@@ -111,6 +118,10 @@ _CARE_TEAM = {
     CHILD_ADULTS_VIEW_RESTRICTED,
     CHILD_ADULTS_EDIT,
     PARTICIPANT_EXPORT,
+    MESSAGES_VIEW,
+    MESSAGES_SEND,
+    TEMPLATES_EDIT,
+    CHANNELS_VIEW,
 }
 
 CAPABILITIES: dict[str, frozenset[str]] = {
@@ -130,7 +141,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         | {PARTICIPANT_VIEW, PARTICIPANT_VIEW_CONTACT, PROGRAM_VIEW, FEE_EDIT, KIDSROOM_REPORT}
     ),
     # Public catalogue, topics and consented stories; no personal records.
-    Role.COMMS: frozenset(_EVERY_ROLE_SEES | {PROGRAM_VIEW, TOPICS_VIEW}),
+    Role.COMMS: frozenset(_EVERY_ROLE_SEES | {PROGRAM_VIEW, TOPICS_VIEW, TEMPLATES_EDIT}),
     # Names for the roll call of her own runs; no contact details, circumstances or children.
     Role.TRAINER: frozenset(_EVERY_ROLE_SEES | {PARTICIPANT_VIEW, PROGRAM_VIEW, ATTENDANCE_RECORD}),
     # The children in her care and their needs cards; the authorised adults, not the

@@ -137,6 +137,11 @@ class Participant(models.Model):
         default=False,
         help_text=_("Messages never say what the centre is for (someone may read her phone)."),
     )
+    flash_sms = models.BooleanField(
+        _("flash SMS"),
+        default=False,
+        help_text=_("SMS appear on her screen and are not saved in the phone's inbox."),
+    )
     address_hidden = models.BooleanField(
         _("keep address hidden"),
         default=False,
