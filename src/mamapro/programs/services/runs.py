@@ -25,6 +25,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mamapro.centres.clock import centre_zone as centre_zone  # re-exported: timetable.centre_zone
 from mamapro.centres.models import Centre, Room
 from mamapro.core import audit
 from mamapro.core import permissions as perms
@@ -269,10 +270,6 @@ def seat_counts_by_run(runs: Iterable[Run]) -> dict[int, seats.SeatCounts]:
 
 
 # --- Sessions --------------------------------------------------------------------------------
-def centre_zone(centre: Centre) -> ZoneInfo:
-    return ZoneInfo(centre.timezone or "Asia/Almaty")
-
-
 def _aware(value: Any, tz: ZoneInfo) -> Any:
     if isinstance(value, dt.datetime) and timezone.is_naive(value):
         return timezone.make_aware(value, tz)
