@@ -1,5 +1,9 @@
-"""URL patterns: see notify/urls.py."""
+"""URL patterns: see notify/urls.py. Her offer link (a public page, no login)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from mamapro.notify import views_offers
+
+urlpatterns: list[URLPattern] = [
+    path("offers/<str:token>", views_offers.offer, name="notify_offer"),
+]

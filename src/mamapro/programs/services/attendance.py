@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from mamapro.core import audit
 from mamapro.core.errors import Conflict
 from mamapro.core.models import AuditEntry, User
+from mamapro.programs import signals
 from mamapro.programs.locking import locked_run
 from mamapro.programs.models import (
     Attendance,
@@ -297,6 +298,13 @@ def _apply_absence_rules(
             task = _open_follow_up(enrollment, FollowUpTask.Reason.NO_SHOW, actor, now)
             if task is not None:
                 result.follow_ups.append(task)
+                signals.first_session_no_show.send(
+                    sender=Enrollment,
+                    enrollment=enrollment,
+                    session=session,
+                    released=run.no_show_releases_seat,
+                    now=now,
+                )
             if run.no_show_releases_seat:
                 # The seat service frees her seat and offers it to the first woman waiting.
                 released = seats.withdraw(
@@ -313,6 +321,9 @@ def _apply_absence_rules(
             task = _open_follow_up(enrollment, FollowUpTask.Reason.TWO_ABSENCES, actor, now)
             if task is not None:
                 result.follow_ups.append(task)
+                signals.absences_in_a_row.send(
+                    sender=Enrollment, enrollment=enrollment, session=session, task=task, now=now
+                )
 
 
 def _second_of_two_absences(
@@ -501,6 +512,7 @@ def _issue_certificate(enrollment: Enrollment, actor: User | None, now: dt.datet
         details={"event": "certificate_issued", "enrollment": enrollment.pk},
         actor=actor,
     )
+    signals.certificate_issued.send(sender=Certificate, certificate=certificate, now=now)
     return certificate
 
 

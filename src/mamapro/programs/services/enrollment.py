@@ -186,6 +186,7 @@ def _offer_free_seats(
         enrollment.offer_expires_at = now + dt.timedelta(hours=run.offer_hours)
         enrollment.save()
         _record(AuditEntry.Action.UPDATE, enrollment, actor, event="offered")
+        signals.offer_made.send(sender=Enrollment, enrollment=enrollment, now=now)
         offered.append(enrollment)
     return offered
 
@@ -285,6 +286,8 @@ def enroll(
                 event="held" if enrollment.status == Status.OFFERED else "enrolled",
             )
             _announce(enrollment, now)
+            if enrollment.status == Status.CONFIRMED:
+                signals.enrollment_confirmed.send(sender=Enrollment, enrollment=enrollment, now=now)
     return enrollment
 
 
@@ -374,6 +377,7 @@ def accept_offer(
         _confirm(enrollment, run, now)
         _record(AuditEntry.Action.UPDATE, enrollment, actor, event="offer_accepted")
         _announce(enrollment, now)
+        signals.enrollment_confirmed.send(sender=Enrollment, enrollment=enrollment, now=now)
     return enrollment
 
 

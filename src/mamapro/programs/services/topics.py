@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mamapro.centres.models import Centre
@@ -18,6 +19,7 @@ from mamapro.core import audit
 from mamapro.core.errors import Conflict
 from mamapro.core.models import AuditEntry, User
 from mamapro.people.models import Participant
+from mamapro.programs import signals
 from mamapro.programs.models import Run, TopicRequest, TopicVote
 
 
@@ -109,4 +111,10 @@ def set_topic_status(
         if changed:
             topic.save(update_fields=changed)
             audit.record(AuditEntry.Action.UPDATE, topic, fields=changed, actor=actor)
+            if topic.status == TopicRequest.Status.SCHEDULED and topic.workshop_id is not None:
+                run = workshop or Run.objects.get(pk=topic.workshop_id)
+                if run.status == Run.Status.PUBLISHED:
+                    signals.workshop_published_for_topic.send(
+                        sender=TopicRequest, topic=topic, run=run, now=timezone.now()
+                    )
     return topic
