@@ -26,5 +26,7 @@ def staff(request: HttpRequest) -> dict[str, Any]:
             "counselling": me.can(perms.COUNSELLING_SCHEDULE),
             "kids_room": me.can(perms.KIDSROOM_VIEW),
             "kids_room_report": me.can(perms.KIDSROOM_REPORT) and not me.can(perms.KIDSROOM_VIEW),
+            "messages": me.can(perms.MESSAGES_VIEW),
+            "alert_contact": me.is_staff_member,
         },
     }

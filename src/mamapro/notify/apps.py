@@ -9,3 +9,4 @@ class NotifyConfig(AppConfig):
 
     def ready(self) -> None:
         from mamapro.notify import receivers  # noqa: F401
+        from mamapro.notify import panels  # noqa: F401  (her deliveries on her page)
