@@ -20,9 +20,9 @@ from mamapro.centres import clock
 from mamapro.centres.models import Centre
 from mamapro.core import permissions as perms
 from mamapro.core.models import User
+from mamapro.notify import outbox
 from mamapro.notify.models import Channel, Delivery
-from mamapro.people import safe_contact
-from mamapro.people.models import Circumstance, Consent, Participant, active_consent
+from mamapro.people.models import Participant
 from mamapro.programs.models import Certificate, Enrollment, Run, Session
 
 # The women a message to a run's roster reaches: those who hold a seat on it (or held one,
@@ -131,44 +131,24 @@ class Reach:
 
 
 def reach(women: Sequence[Participant], at: dt.datetime | None = None) -> Reach:
-    """Ask the gate (`safe_contact.decide`) for each woman and each of her message channels,
-    with her consent and circumstance read for all of them at once (three queries)."""
+    """What the outbox's first gate pass (`outbox.plan`, the one `queue_many` makes) would
+    decide for each woman now, with the gate's facts read for all of them at once."""
     at = at or timezone.now()
-    ids = [w.pk for w in women]
-    consenting = set(
-        Consent.objects.filter(
-            active_consent(), participant_id__in=ids, kind=Consent.Kind.DATA_PROCESSING
-        ).values_list("participant_id", flat=True)
-    )
-    survivors = set(
-        Circumstance.objects.filter(participant_id__in=ids)
-        .of_kind(Circumstance.Kind.DOMESTIC_VIOLENCE)
-        .values_list("participant_id", flat=True)
-    )
+    facts = outbox.GateFacts.load([w.pk for w in women], at)
+    configured = outbox.configured_channels()
     now = later = refused = discreet = 0
     variants: set[tuple[str, bool]] = set()
     for woman in women:
-        decisions = [
-            safe_contact.decide(
-                woman,
-                channel,
-                at,
-                consent=woman.pk in consenting,
-                survivor=woman.pk in survivors,
-            )
-            for channel in MESSAGE_CHANNELS
-            if channel in (woman.contact_channels or [])
-        ]
-        if any(d.allowed for d in decisions):
-            now += 1
-        elif any(d.reason == safe_contact.OUTSIDE_SAFE_HOURS for d in decisions):
-            later += 1
-        else:
+        planned = outbox.plan(woman, facts, channel=None, at=at, configured=configured)
+        if planned.status == Status.CANCELLED:
             refused += 1
             continue
-        hidden = bool(woman.discreet or woman.pk in survivors)
-        discreet += hidden
-        variants.add((woman.language, hidden))
+        if planned.status == Status.WAITING:
+            later += 1
+        else:
+            now += 1
+        discreet += planned.discreet
+        variants.add((woman.language, planned.discreet))
     return Reach(len(women), now, later, refused, discreet, frozenset(variants))
 
 
