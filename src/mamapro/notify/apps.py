@@ -10,3 +10,6 @@ class NotifyConfig(AppConfig):
     def ready(self) -> None:
         from mamapro.notify import receivers  # noqa: F401
         from mamapro.notify import panels  # noqa: F401  (her deliveries on her page)
+        from mamapro.notify import erasure
+
+        erasure.register()  # her erasure blanks her messages and forgets her chat
