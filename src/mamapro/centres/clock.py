@@ -12,7 +12,7 @@ centre cannot take every page down (the centre's admin form is where a name is c
 A page over several centres decides per row: `rows_on_day` keeps a row when it falls on the
 day by its own centre's clock, after a query over `widest_bounds`, which hold that day
 wherever on Earth a centre may be. When such a page needs one "today" for its heading,
-`shared_zone` gives the centres' common zone, or `TIME_ZONE` when they differ.
+`shared_today` gives the date its centres agree on, or the head office's when they differ.
 """
 
 from __future__ import annotations
@@ -129,13 +129,15 @@ def rows_on_day(
     return [row for row in rows if day <= local_date(moment(row), centre(row)) <= last]
 
 
-def shared_zone(zones: Iterable[Where]) -> ZoneInfo:
-    """The one zone all these centres share; `TIME_ZONE` when they differ or there are none.
-    A page over centres on different clocks heads its day by the head office's."""
-    found = {centre_zone(z).key for z in zones}
+def shared_today(centres: Iterable[Where], now: dt.datetime | None = None) -> dt.date:
+    """The date all these centres agree it is; the head office's when they do not (near a
+    midnight, between centres on different clocks) or there are none. A page over several
+    centres heads its day by it; its rows still fall on days by their own centre's clock."""
+    now = now or timezone.now()
+    found = {centre_today(c, now) for c in centres}
     if len(found) == 1:
-        return centre_zone(found.pop())
-    return default_zone()
+        return found.pop()
+    return centre_today(None, now)
 
 
 def zones_of(centre_ids: Iterable[int] | None) -> dict[int, ZoneInfo]:
@@ -146,7 +148,6 @@ def zones_of(centre_ids: Iterable[int] | None) -> dict[int, ZoneInfo]:
     return {pk: centre_zone(name) for pk, name in qs.values_list("pk", "timezone")}
 
 
-def page_zone(centre_ids: Iterable[int] | None) -> ZoneInfo:
-    """The zone a page over these centres heads its day by (one query): theirs when they
-    share one, the head office's otherwise."""
-    return shared_zone(zones_of(centre_ids).values())
+def page_today(centre_ids: Iterable[int] | None, now: dt.datetime | None = None) -> dt.date:
+    """`shared_today` of these centres (None: of every centre), in one query."""
+    return shared_today(zones_of(centre_ids).values(), now)

@@ -8,21 +8,17 @@ from collections import Counter
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
+from mamapro.centres import clock
 from mamapro.centres.models import Room
 from mamapro.kidsroom.models import Booking, Shift
 from mamapro.kidsroom.services import HIGH, Ratio, ratio_for
 from mamapro.people.models import Child, ChildAdult, Consent, active_consent
 from mamapro.programs.models import Session
-
-
-def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    start = timezone.make_aware(dt.datetime.combine(day, dt.time()))
-    return start, start + dt.timedelta(days=1)
 
 
 @dataclass
@@ -34,6 +30,7 @@ class SessionRow:
     starts_at: dt.datetime
     ends_at: dt.datetime
     centre_id: int
+    zone: ZoneInfo  # the centre's: the row's times are shown on its clock
     booked: list[Booking] = field(default_factory=list)
     waiting: int = 0
     tutors: int = 0  # the fewest on duty at any moment of the session
@@ -75,8 +72,9 @@ def day_board(
     """The day's sessions that have children booked or waiting, at `centre_ids` (None: all),
     each with its booked children (needs card and adults loaded) and the tutors on duty.
     `reach` (a Q over Child) limits the children to those the user's work reaches; with
-    `restricted`, each child's restricted adults are loaded too (`child.restricted`)."""
-    start, end = day_bounds(day)
+    `restricted`, each child's restricted adults are loaded too (`child.restricted`).
+    A session is on `day` by its own centre's clock (centres/clock.py)."""
+    start, end = clock.widest_bounds(day)
     bookings = Booking.objects.filter(
         Q(session__starts_at__gte=start, session__starts_at__lt=end, session__cancelled=False)
         | Q(session__isnull=True, starts_at__gte=start, starts_at__lt=end)
@@ -104,19 +102,33 @@ def day_board(
             )
         )
     )
-    rows_by_session: dict[Any, SessionRow] = {}
-    for b in (
+    found = clock.rows_on_day(
         bookings.select_related(
             "session__run__course", "session__room", "child__parent", "collected_by", "room"
         )
-        .prefetch_related(*prefetch)
+        .select_related("centre")
         .annotate(begins=Coalesce("session__starts_at", "starts_at"))
-        .order_by("begins", "session_id", "child__given_name", "id")
-    ):
+        .order_by("begins", "session_id", "child__given_name", "id"),
+        day,
+        moment=lambda b: b.window[0],
+        centre=lambda b: b.centre,
+    )
+    # Loaded for the day's bookings only, once the other days' are dropped.
+    prefetch_related_objects(found, *prefetch)
+    rows_by_session: dict[Any, SessionRow] = {}
+    for b in found:
         begins, ends = b.window
         key = b.session_id if b.session_id is not None else ("slot", begins, ends)
         row = rows_by_session.setdefault(
-            key, SessionRow(b.session, begins, ends, b.centre_id, capacity=b.room.capacity)
+            key,
+            SessionRow(
+                b.session,
+                begins,
+                ends,
+                b.centre_id,
+                clock.centre_zone(b.centre),
+                capacity=b.room.capacity,
+            ),
         )
         if b.status == Booking.Status.BOOKED:
             row.booked.append(b)

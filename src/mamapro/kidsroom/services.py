@@ -21,7 +21,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mamapro.centres.models import Room
+from mamapro.centres import clock
+from mamapro.centres.models import Centre, Room
 from mamapro.core import audit
 from mamapro.core import permissions as perms
 from mamapro.core.errors import Conflict, Refused
@@ -67,11 +68,13 @@ def ratio_for(centre_id: int) -> Ratio:
 
 
 def kids_room_for(centre_id: int) -> Room | None:
-    return Room.objects.filter(centre_id=centre_id, kind=Room.Kind.KIDS_ROOM).order_by("id").first()
+    rooms = Room.objects.filter(centre_id=centre_id, kind=Room.Kind.KIDS_ROOM)
+    return rooms.select_related("centre").order_by("id").first()
 
 
-def _hhmm(moment: dt.datetime) -> str:
-    return timezone.localtime(moment).strftime("%H:%M")
+def _hhmm(moment: dt.datetime, centre: Centre | ZoneInfo | None) -> str:
+    """The time on the centre's clock, as a message tells it."""
+    return clock.local(moment, centre).strftime("%H:%M")
 
 
 @dataclass(frozen=True)
@@ -83,9 +86,10 @@ class Shortage:
     ends_at: dt.datetime
     missing: int
     capacity: int = 0
+    zone: ZoneInfo | None = None  # the room's centre's, to tell the times by
 
     def message(self) -> str:
-        window = {"start": _hhmm(self.starts_at), "end": _hhmm(self.ends_at)}
+        window = {"start": _hhmm(self.starts_at, self.zone), "end": _hhmm(self.ends_at, self.zone)}
         if self.kind == "capacity":
             return _(
                 "The kids' room is full %(start)s–%(end)s: it takes %(capacity)d children."
@@ -165,7 +169,9 @@ def find_shortage(
         if other_kind != kind or start != first_end:
             break
         first_end, missing = end, max(missing, n)
-    return Shortage(kind, first_start, first_end, missing, room.capacity)
+    return Shortage(
+        kind, first_start, first_end, missing, room.capacity, clock.centre_zone(room.centre)
+    )
 
 
 # --- Bookings -------------------------------------------------------------------------------
@@ -506,7 +512,7 @@ def set_rules(
         for window_start, window_end in windows:
             shortage = find_shortage(room, window_start, window_end, ratio)
             if shortage is not None:
-                when = timezone.localtime(window_start).strftime("%d.%m")
+                when = clock.local(window_start, room.centre).strftime("%d.%m")
                 raise ValidationError(
                     {
                         "children_per_tutor": _(
@@ -543,7 +549,7 @@ def add_shift(
 ) -> Shift:
     now = now or timezone.now()
     # A time without an offset is the centre's own time.
-    tz = ZoneInfo(room.centre.timezone)
+    tz = clock.centre_zone(room.centre)
     if timezone.is_naive(starts_at):
         starts_at = timezone.make_aware(starts_at, tz)
     if timezone.is_naive(ends_at):
@@ -691,7 +697,7 @@ def check_in(
         if booking.checked_in_at is not None:
             raise Conflict(
                 _("This child was already checked in at %(time)s.")
-                % {"time": _hhmm(booking.checked_in_at)}
+                % {"time": _hhmm(booking.checked_in_at, booking.centre)}
             )
         starts_at, ends_at = booking.window
         if now < starts_at - CHECK_IN_OPENS:
@@ -789,7 +795,7 @@ def check_out(
             raise Conflict(
                 _("This child was already checked out at %(time)s (collected by %(name)s).")
                 % {
-                    "time": _hhmm(booking.checked_out_at),
+                    "time": _hhmm(booking.checked_out_at, booking.centre),
                     "name": names.short_name(booking.collected_by.name)
                     if booking.collected_by
                     else "",

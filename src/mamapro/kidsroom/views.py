@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
+from mamapro.centres import clock
 from mamapro.centres.context import working_centres
 from mamapro.centres.models import Centre, Membership
 from mamapro.centres.notices import Notice
@@ -42,9 +43,15 @@ from mamapro.programs.models import Enrollment, Session
 FEEDBACK = "kidsroom_feedback"
 
 
-def _day(request: HttpRequest) -> dt.date:
-    """`?day=` (YYYY-MM-DD), today without it; a ValidationError naming `day` otherwise."""
-    return day_param(request, "day") or timezone.localdate()
+def _day(request: HttpRequest, today: dt.date) -> dt.date:
+    """`?day=` (YYYY-MM-DD), `today` without it; a ValidationError naming `day` otherwise."""
+    return day_param(request, "day") or today
+
+
+def _today(centres: list[int] | None) -> dt.date:
+    """Today by the clock of the centres shown (the head office's when theirs differ); each
+    row still falls on its day by its own centre's clock (queries.day_board)."""
+    return clock.page_today(centres)
 
 
 def _bad_request(request: HttpRequest, exc: ValidationError) -> HttpResponse:
@@ -70,7 +77,7 @@ def _back_to_plan(booking: Booking) -> HttpResponseRedirect:
 
 
 def _back_to_board(booking: Booking) -> HttpResponseRedirect:
-    day = timezone.localtime(booking.window[0]).date()
+    day = clock.local_date(booking.window[0], booking.centre)
     return HttpResponseRedirect(
         f"{reverse('kidsroom:board')}?day={day.isoformat()}#child-{booking.pk}"
     )
@@ -107,11 +114,12 @@ def alerts_notice(request: HttpRequest) -> Notice | None:
 @perms.rule(perms.KIDSROOM_VIEW)
 def board(request: HttpRequest) -> HttpResponse:
     """Each session of the day with its children: needs card, check-in, check-out."""
+    centres = working_centres(request, perms.KIDSROOM_VIEW)
+    today = _today(centres)
     try:
-        day = _day(request)
+        day = _day(request, today)
     except ValidationError as exc:
         return _bad_request(request, exc)
-    centres = working_centres(request, perms.KIDSROOM_VIEW)
     in_reach = _children_in_reach(request)
     # Only adults who may collect the child are offered; the restricted ones are never a choice
     # but each is named (first name, initial, relation) in a warning on the child's card.
@@ -135,24 +143,29 @@ def board(request: HttpRequest) -> HttpResponse:
     next_with_children = None
     if not rows:
         # A quiet day: where the next children are, one tap away.
+        # From the day's earliest end anywhere; the first booking after the day by its own
+        # centre's clock (none of this day's can be among them: the board is empty).
         later = Booking.objects.filter(
             status=Booking.Status.BOOKED,
-            session__starts_at__gte=queries.day_bounds(day)[1],
+            session__starts_at__gte=clock.widest_bounds(day + dt.timedelta(days=1))[0],
             session__cancelled=False,
         )
         if centres is not None:
             later = later.filter(centre_id__in=centres)
         if in_reach is not None:
             later = later.filter(child__in=Child.objects.filter(in_reach).values("pk"))
-        first = later.order_by("session__starts_at").values_list("session__starts_at", flat=True)
-        found = first.first()
-        next_with_children = timezone.localtime(found).date() if found else None
+        first = later.order_by("session__starts_at").values_list(
+            "session__starts_at", "centre__timezone"
+        )
+        next_with_children = next(
+            (d for d in (clock.local_date(at, tz) for at, tz in first[:50]) if d > day), None
+        )
     return render(
         request,
         "kidsroom/board.html",
         {
             "day": day,
-            "is_today": day == timezone.localdate(),
+            "is_today": day == today,
             "previous_day": day - dt.timedelta(days=1),
             "next_day": day + dt.timedelta(days=1),
             "rows": rows,
@@ -241,7 +254,7 @@ def _label_cards(request: HttpRequest, rows: list[queries.SessionRow], feedback:
 
 def _booking(request: HttpRequest, pk: int, capability: str) -> Booking:
     """The booking, if the user's work reaches its child (else 404)."""
-    qs = Booking.objects.select_related("session", "child__parent")
+    qs = Booking.objects.select_related("session", "child__parent", "centre")
     in_reach = _children_in_reach(request)
     if in_reach is not None:
         qs = qs.filter(child__in=Child.objects.filter(in_reach).values("pk"))
@@ -340,7 +353,7 @@ def check_out(request: HttpRequest, pk: int) -> HttpResponse:
                 "relation": blocked.adult.get_relation_display().lower(),
                 "contact": coordinator_contacts({child.centre_id})[child.centre_id],
                 "note": blocked.adult.note if cards.restricted_adults else "",
-                "day": timezone.localtime(booking.window[0]).date(),
+                "day": clock.local_date(booking.window[0], booking.centre),
             },
             status=403,
         )
@@ -350,6 +363,7 @@ def check_out(request: HttpRequest, pk: int) -> HttpResponse:
         _tell(request, booking, "error", exc.message)
     else:
         assert done.collected_by is not None
+        assert done.checked_out_at is not None
         _tell(
             request,
             booking,
@@ -358,7 +372,7 @@ def check_out(request: HttpRequest, pk: int) -> HttpResponse:
             % {
                 "child": names.child_label(request.user, child),
                 "name": names.adult_label(request.user, done.collected_by, child),
-                "time": timezone.localtime(done.checked_out_at).strftime("%H:%M"),
+                "time": clock.local(done.checked_out_at, booking.centre).strftime("%H:%M"),
             },
         )
     return _back_to_board(booking)
@@ -370,7 +384,7 @@ def check_out(request: HttpRequest, pk: int) -> HttpResponse:
 @perms.rule(perms.KIDSROOM_BOOK)
 def session_bookings(request: HttpRequest, pk: int) -> HttpResponse:
     session = perms.get_for_user(
-        Session.objects.select_related("run__course", "room"),
+        Session.objects.select_related("run__course", "room", "centre"),
         request.user,
         perms.KIDSROOM_BOOK,
         pk=pk,
@@ -430,18 +444,20 @@ def session_bookings(request: HttpRequest, pk: int) -> HttpResponse:
         if room is not None
         else None
     )
-    return render(
-        request,
-        "kidsroom/session_bookings.html",
-        {
-            "session": session,
-            "booked": [b for b in bookings if b.status == Booking.Status.BOOKED],
-            "waiting": waiting,
-            "candidates": candidates,
-            "room": room,
-            "shortage": shortage,
-        },
-    )
+    # Its day and times on its centre's clock.
+    with timezone.override(clock.centre_zone(session.centre)):
+        return render(
+            request,
+            "kidsroom/session_bookings.html",
+            {
+                "session": session,
+                "booked": [b for b in bookings if b.status == Booking.Status.BOOKED],
+                "waiting": waiting,
+                "candidates": candidates,
+                "room": room,
+                "shortage": shortage,
+            },
+        )
 
 
 @require_POST
@@ -495,12 +511,12 @@ class ShiftForm(forms.Form):
 
 @perms.rule(perms.KIDSROOM_BOOK)
 def shifts(request: HttpRequest) -> HttpResponse:
-    try:
-        day = _day(request)
-    except ValidationError as exc:
-        return _bad_request(request, exc)
     centres = working_centres(request, perms.KIDSROOM_BOOK)
     rooms = list(queries.kids_rooms(centres).select_related("centre"))
+    try:
+        day = _day(request, clock.shared_today(r.centre for r in rooms))
+    except ValidationError as exc:
+        return _bad_request(request, exc)
     form = ShiftForm(request.POST or None, centres=centres)
     if request.method == "POST" and form.is_valid():
         tutor = form.cleaned_data["tutor"]
@@ -513,8 +529,8 @@ def shifts(request: HttpRequest) -> HttpResponse:
                 kids.add_shift(
                     room,
                     tutor,
-                    timezone.make_aware(dt.datetime.combine(day, form.cleaned_data["starts"])),
-                    timezone.make_aware(dt.datetime.combine(day, form.cleaned_data["ends"])),
+                    clock.combine(day, form.cleaned_data["starts"], room.centre),
+                    clock.combine(day, form.cleaned_data["ends"], room.centre),
                     actor=perms.acting_user(request),
                 )
             except ValidationError as exc:
@@ -523,8 +539,15 @@ def shifts(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("The shift is added."))
                 return HttpResponseRedirect(f"{reverse('kidsroom:shifts')}?day={day.isoformat()}")
-    start, end = queries.day_bounds(day)
-    on_duty = Shift.objects.filter(room__in=rooms, starts_at__lt=end, ends_at__gt=start)
+    # Each shift on the day by its own centre's clock, shown on it.
+    start, end = clock.widest_bounds(day)
+    on_duty = []
+    for shift in Shift.objects.filter(
+        room__in=rooms, starts_at__lt=end, ends_at__gt=start
+    ).select_related("tutor", "room__centre"):
+        first, last = clock.day_bounds(day, shift.room.centre)
+        if shift.starts_at < last and shift.ends_at > first:
+            on_duty.append((shift, clock.centre_zone(shift.room.centre)))
     saved = {
         r.centre_id: r for r in Rules.objects.filter(centre_id__in=[r.centre_id for r in rooms])
     }
@@ -540,7 +563,7 @@ def shifts(request: HttpRequest) -> HttpResponse:
             "previous_day": day - dt.timedelta(days=1),
             "next_day": day + dt.timedelta(days=1),
             "form": form,
-            "shifts": list(on_duty.select_related("tutor", "room")),
+            "shifts": on_duty,
             "rooms": rooms,
             "ratio_forms": ratio_forms,
         },
@@ -613,8 +636,10 @@ def rules(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @perms.rule(perms.KIDSROOM_BOOK)
 def shift_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    shift = perms.get_for_user(Shift.objects.all(), request.user, perms.KIDSROOM_BOOK, pk=pk)
-    day = timezone.localtime(shift.starts_at).date()
+    shift = perms.get_for_user(
+        Shift.objects.select_related("room__centre"), request.user, perms.KIDSROOM_BOOK, pk=pk
+    )
+    day = clock.local_date(shift.starts_at, shift.room.centre)
     try:
         kids.remove_shift(shift, actor=perms.acting_user(request))
     except DomainError as exc:
@@ -668,18 +693,20 @@ class IncidentForm(forms.ModelForm):
 @perms.rule(perms.INCIDENT_RECORD)
 def incident_create(request: HttpRequest, pk: int) -> HttpResponse:
     child = perms.get_for_user(
-        reach.within_reach(Child.objects.select_related("parent"), request.user),
+        reach.within_reach(Child.objects.select_related("parent", "centre"), request.user),
         request.user,
         perms.INCIDENT_RECORD,
         pk=pk,
     )
     form = IncidentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        start, end = clock.day_bounds(clock.centre_today(child.centre), child.centre)
         booking = (
             Booking.objects.filter(
                 child=child,
                 checked_in_at__isnull=False,
-                session__starts_at__date=timezone.localdate(),
+                session__starts_at__gte=start,
+                session__starts_at__lt=end,
             )
             .order_by("-checked_in_at")
             .first()
@@ -730,13 +757,12 @@ def incidents_panel(request: HttpRequest, participant: Any) -> Panel | None:
 @perms.rule(perms.KIDSROOM_REPORT)
 def report(request: HttpRequest) -> HttpResponse:
     """Occupancy against capacity and tutors per session, attendance, and the snack order."""
+    centres = working_centres(request, perms.KIDSROOM_REPORT)
     try:
-        day = _day(request)
+        day = _day(request, _today(centres))
     except ValidationError as exc:
         return _bad_request(request, exc)
-    rows = queries.day_board(
-        working_centres(request, perms.KIDSROOM_REPORT), day, adults=ChildAdult.objects.none()
-    )
+    rows = queries.day_board(centres, day, adults=ChildAdult.objects.none())
     children, diets, allergies = queries.diet_counts(rows)
     return render(
         request,

@@ -97,15 +97,19 @@ def test_widest_bounds_hold_the_day_in_every_zone() -> None:
         assert start <= first and last <= end, name
 
 
-def test_shared_zone_is_the_common_one_or_the_head_offices(settings: Any) -> None:
+def test_shared_today_is_the_date_they_agree_on_or_the_head_offices(settings: Any) -> None:
     settings.TIME_ZONE = "Europe/Moscow"
-    assert clock.shared_zone(["Asia/Aqtobe", AQTOBE]) == AQTOBE
-    assert clock.shared_zone(["Asia/Aqtobe", "Asia/Tokyo"]) == ZoneInfo("Europe/Moscow")
-    assert clock.shared_zone([]) == ZoneInfo("Europe/Moscow")
+    # 00:30 on 2 December in Aqtobe and in Almaty (one clock, two names); 22:30 in Moscow.
+    moment = dt.datetime(2026, 12, 1, 19, 30, tzinfo=UTC)
+    assert clock.shared_today(["Asia/Aqtobe", "Asia/Almaty"], moment) == dt.date(2026, 12, 2)
+    assert clock.shared_today(["Asia/Aqtobe", "Europe/Moscow"], moment) == dt.date(2026, 12, 1)
+    # Different clocks that agree on the date (04:30 in Tokyo) head the page by it.
+    assert clock.shared_today(["Asia/Aqtobe", "Asia/Tokyo"], moment) == dt.date(2026, 12, 2)
+    assert clock.shared_today([], moment) == dt.date(2026, 12, 1)
 
 
 @pytest.mark.django_db
-def test_zones_of_and_page_zone_read_the_centres_in_one_query(
+def test_zones_of_and_page_today_read_the_centres_in_one_query(
     settings: Any, django_assert_num_queries: Any
 ) -> None:
     settings.TIME_ZONE = "Europe/Moscow"
@@ -115,8 +119,12 @@ def test_zones_of_and_page_zone_read_the_centres_in_one_query(
     tokyo = Centre.objects.create(
         name="Tokyo", city="Tokyo", region="aktobe", timezone="Asia/Tokyo"
     )
+    moment = dt.datetime(2026, 12, 1, 19, 30, tzinfo=UTC)
     with django_assert_num_queries(1):
         assert clock.zones_of(None) == {aqtobe.pk: AQTOBE, tokyo.pk: TOKYO}
     with django_assert_num_queries(1):
-        assert clock.page_zone([aqtobe.pk]) == AQTOBE
-    assert clock.page_zone([aqtobe.pk, tokyo.pk]) == ZoneInfo("Europe/Moscow")
+        assert clock.page_today([aqtobe.pk], moment) == dt.date(2026, 12, 2)
+    assert clock.page_today([aqtobe.pk, tokyo.pk], moment) == dt.date(2026, 12, 2)
+    assert clock.page_today(None, dt.datetime(2026, 12, 1, 14, 30, tzinfo=UTC)) == dt.date(
+        2026, 12, 1
+    )
