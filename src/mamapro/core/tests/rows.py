@@ -29,6 +29,9 @@ class WebRow:
     kwargs: Callable[[World], dict[str, Any]] | None = None
     data: Callable[[World], dict[str, Any]] | None = None
     public: bool = False
+    # A provider's webhook: what a caller without a session gets. Its signature, not a
+    # session, is the credential, so it is CSRF-exempt and answers everyone alike.
+    anonymous: int | None = None
 
 
 @dataclass(frozen=True)
