@@ -127,4 +127,7 @@ class FailedFilterForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"), required=False, choices=[("", _("All kinds")), *MessageKind.choices]
     )
-    before = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    # The keyset: the last id of the page seen (a new filter starts again from the newest).
+    before = forms.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
+    )

@@ -28,9 +28,16 @@ def deliveries_panel(request: HttpRequest, participant: Participant) -> Panel | 
         d.participant = participant  # the page's own object: no query per row
     rows = delivery_rows(user, found[:PANEL_LIMIT], texts=True)
     audit_rows(rows, TEXTS_READ)
+    may_send = perms.principal(user).can(perms.MESSAGES_SEND, participant.centre_id)
     return Panel(
         "notify/staff/_deliveries_panel.html",
-        {"rows": rows, "more": len(found) > PANEL_LIMIT, "participant": participant},
+        {
+            "rows": rows,
+            "more": len(found) > PANEL_LIMIT,
+            "may_retry": {
+                r.delivery.pk for r in rows if may_send and r.delivery.status == "failed"
+            },
+        },
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import CharField, Count, Max, Q, QuerySet
@@ -35,7 +36,7 @@ IN_DOUBT_AFTER = dt.timedelta(minutes=10)
 Status = Delivery.Status
 
 
-def _ids_as_text(qs: QuerySet[object]) -> QuerySet[object]:
+def _ids_as_text(qs: QuerySet[Any]) -> QuerySet[Any]:
     # subject_id is text (it names rows of several tables): compare like with like.
     return qs.annotate(sid=Cast("pk", CharField())).values("sid")
 
