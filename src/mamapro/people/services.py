@@ -52,6 +52,7 @@ PARTICIPANT_FIELDS = (
     "do_not_call",
     "no_contact",
     "discreet",
+    "flash_sms",
     "address_hidden",
     "safe_contact_note",
 )

@@ -96,6 +96,12 @@ class FakeSMTP:
         with self.lock:
             return list(self._messages)
 
+    def reset(self) -> None:
+        with self.lock:
+            self._messages.clear()
+            self._faults = _Faults()
+            self.connections = 0
+
     def refuse(self, address: str, code: int = 550, text: str = "No such user here") -> None:
         with self.lock:
             self._faults.refused[address.lower()] = (code, text)
