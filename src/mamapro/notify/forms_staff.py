@@ -129,5 +129,9 @@ class FailedFilterForm(forms.Form):
     )
     # The keyset: the last id of the page seen (a new filter starts again from the newest).
     before = forms.IntegerField(
-        required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
+        label=_("Page"),
+        required=False,
+        min_value=1,
+        max_value=2**63 - 1,
+        widget=forms.HiddenInput,
     )
