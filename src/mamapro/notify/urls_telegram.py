@@ -1,5 +1,13 @@
 """URL patterns: see notify/urls.py."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from mamapro.notify import views_telegram
+
+urlpatterns = [
+    path(
+        "staff/messages/participants/<int:pk>/telegram-link/",
+        views_telegram.telegram_link,
+        name="notify_telegram_link",
+    ),
+]

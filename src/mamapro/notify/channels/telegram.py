@@ -143,7 +143,8 @@ class TelegramBot(HttpAdapter):
 def _error(status: int, data: dict[str, Any]) -> Exception:
     code = data.get("error_code", status)
     description = str(data.get("description", ""))[:200]
-    parameters = data.get("parameters") if isinstance(data.get("parameters"), dict) else {}
+    raw = data.get("parameters")
+    parameters: dict[str, Any] = raw if isinstance(raw, dict) else {}
     if code == 429:
         after = parameters.get("retry_after", "")
         return TransientError(

@@ -159,7 +159,7 @@ class FakeWhatsApp(LocalServer):
             # Outside her 24-hour window only a template may open the conversation.
             return _error(131047)
         template = payload.get("template") or {}
-        name = template.get("name")
+        name = str(template.get("name", ""))
         language = (template.get("language") or {}).get("code")
         params: list[str] = []
         for component in template.get("components") or []:
