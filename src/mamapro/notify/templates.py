@@ -556,22 +556,23 @@ _SAMPLE_MESSAGES = {
     "en": "Tomorrow's session is in room 2.",
 }
 _SAMPLE_ROOMS = {"kk": "Аудитория 1", "ru": "Аудитория 1", "en": "Room 1"}
-# As long as a real offer link: /offers/ and a signed token.
-SAMPLE_PATH = "/offers/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AbCdEfGh/"
+# As long as a real offer link (notify/offer_links.py: a 36-character signed token), and a
+# site address as long as a real one when SITE_URL is not set (the demo's, on a laptop).
+SAMPLE_PATH = "/offers/2n-1a2b3c4d5e6f:AbCdEfGhIjKlMnOpQrStUvWx"
+SAMPLE_SITE = "https://mamapro.kz"
 
 
 def sample_values(language: str, now: dt.datetime) -> Callable[[str], str]:
     """Made-up values for the editor's preview, in `language` (active when called)."""
     zone = clock.default_zone()
-    tomorrow = clock.local(now, zone).replace(hour=18, minute=30, second=0, microsecond=0)
-    tomorrow += dt.timedelta(days=1)
+    evening = clock.local(now, zone).replace(hour=18, minute=30, second=0, microsecond=0)
     values: dict[str, Callable[[], str]] = {
         "name": lambda: _SAMPLE_NAMES[language],
         "course": lambda: _SAMPLE_COURSES[language],
-        "when": lambda: moment(tomorrow, zone),
+        "when": lambda: moment(evening + dt.timedelta(days=1), zone),
         "room": lambda: _SAMPLE_ROOMS[language],
-        "until": lambda: moment(now + dt.timedelta(hours=48), zone),
-        "link": lambda: link(SAMPLE_PATH) or f"https://example.kz{SAMPLE_PATH}",
+        "until": lambda: moment(evening + dt.timedelta(days=2), zone),
+        "link": lambda: f"{settings.SITE_URL or SAMPLE_SITE}{SAMPLE_PATH}",
         "kids_room": lambda: kids_room_sentence(2),
         "centre": lambda: "Mama Pro Алматы",
         "message": lambda: _SAMPLE_MESSAGES[language],

@@ -231,7 +231,7 @@ def test_a_batch_renders_in_a_constant_number_of_queries(
             _delivery(her, ("confirmed", "absence", "certificate")[i % 3], enrollment)
         )
     for d in deliveries:  # the caller loads her (the worker selects her with the row)
-        d.participant = Participant.objects.get(pk=d.participant_id)
+        d.participant = Participant.objects.get(pk=d.participant_id or 0)
     renderer = templates.Renderer()
     # The templates, the enrollments (with run and course), the runs' first sessions, the centres.
     with django_assert_num_queries(4):
