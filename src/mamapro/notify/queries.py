@@ -21,7 +21,7 @@ from mamapro.centres import clock
 from mamapro.centres.models import Centre
 from mamapro.core import permissions as perms
 from mamapro.core.models import User
-from mamapro.notify import outbox
+from mamapro.notify import outbox, sender
 from mamapro.notify.models import Channel, Delivery
 from mamapro.people.models import Participant
 from mamapro.programs.models import Certificate, Enrollment, Run, Session
@@ -30,9 +30,6 @@ from mamapro.programs.models import Certificate, Enrollment, Run, Session
 # on a run that has ended: a follow-up after the course).
 ROSTER_STATUSES = (Enrollment.Status.CONFIRMED, Enrollment.Status.COMPLETED)
 MESSAGE_CHANNELS = tuple(c.value for c in Channel)
-# A claim older than this is in doubt: the worker died between the provider's answer and
-# writing it down (notify/outbox.py decides what happens to it; the page only counts them).
-IN_DOUBT_AFTER = dt.timedelta(minutes=10)
 Status = Delivery.Status
 
 
@@ -203,7 +200,13 @@ def channel_health(
             sent_today=Count("pk", filter=success & today_sent),
             failed_today=Count("pk", filter=fail & today_failed),
             queued=Count("pk", filter=Q(status__in=(Status.QUEUED, Status.WAITING))),
-            doubt=Count("pk", filter=Q(status=Status.SENDING, claimed_at__lt=now - IN_DOUBT_AFTER)),
+            # A claim older than the worker's lease (it died between the provider's answer
+            # and writing it down), or one the recovery could not settle and left to staff.
+            doubt=Count(
+                "pk",
+                filter=Q(status=Status.SENDING, claimed_at__lt=now - sender.LEASE)
+                | Q(status=Status.FAILED, reason=outbox.IN_DOUBT),
+            ),
         )
     )
     for row in rows:
