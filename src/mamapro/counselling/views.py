@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import messages
@@ -23,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from mamapro.centres import clock
 from mamapro.centres.context import working_centres
 from mamapro.centres.models import Room
 from mamapro.core import audit
@@ -37,9 +39,10 @@ from mamapro.people.models import Participant
 from mamapro.people.visibility import shown_name
 
 
-def _start_day(request: HttpRequest) -> tuple[dt.date, str]:
-    """The `?from=` day, or today with the reason it was refused."""
-    today = timezone.localdate()
+def _start_day(request: HttpRequest, centres: list[int] | None) -> tuple[dt.date, str]:
+    """The `?from=` day, or today with the reason it was refused: today by the clock of the
+    centres shown (the head office's when theirs differ)."""
+    today = clock.page_today(centres)
     try:
         return day_param(request, "from") or today, ""
     except ValidationError as exc:
@@ -48,28 +51,35 @@ def _start_day(request: HttpRequest) -> tuple[dt.date, str]:
 
 @perms.rule(perms.COUNSELLING_SCHEDULE)
 def schedule(request: HttpRequest) -> HttpResponse:
-    """Seven days from `?from=`: each slot with its time, room and psychologist."""
-    start_day, refused = _start_day(request)
-    start = timezone.make_aware(dt.datetime.combine(start_day, dt.time()))
-    end = start + dt.timedelta(days=7)
+    """Seven days from `?from=`: each slot with its time, room and psychologist, on the day
+    and at the time of its centre's clock."""
+    centres = working_centres(request, perms.COUNSELLING_SCHEDULE)
+    start_day, refused = _start_day(request, centres)
+    start, end = clock.widest_bounds(start_day, days=7)
     qs = Appointment.objects.filter(starts_at__gte=start, starts_at__lt=end).exclude(
         status=Appointment.Status.CANCELLED
     )
-    centres = working_centres(request, perms.COUNSELLING_SCHEDULE)
     if centres is not None:
         qs = qs.filter(centre_id__in=centres)
     leads = access.lead_centres(request.user)
     rows = []
     shown = []
-    for a in qs.select_related("psychologist", "room", "participant"):
+    for a in clock.rows_on_day(
+        qs.select_related("psychologist", "room", "participant", "centre"),
+        start_day,
+        moment=lambda a: a.starts_at,
+        centre=lambda a: a.centre,
+        days=7,
+    ):
         visible = access.sees_client(request.user, a, lead=a.centre_id in leads)
         rows.append((a, visible))
         if visible:
             shown.append((a.participant, ("counselling",)))
     audit.record_reads(shown)
-    days: dict[dt.date, list[tuple[Appointment, bool]]] = {}
+    days: dict[dt.date, list[tuple[Appointment, bool, ZoneInfo]]] = {}
     for a, visible in rows:
-        days.setdefault(timezone.localtime(a.starts_at).date(), []).append((a, visible))
+        zone = clock.centre_zone(a.centre)
+        days.setdefault(clock.local_date(a.starts_at, zone), []).append((a, visible, zone))
     return render(
         request,
         "counselling/schedule.html",
@@ -225,7 +235,7 @@ def _appointment(request: HttpRequest, pk: int) -> tuple[Appointment, bool]:
     """Her appointment: 404 outside the user's centres, 403 to anyone but its psychologist
     and a clinical lead."""
     appointment = perms.get_for_user(
-        Appointment.objects.select_related("participant", "psychologist", "room"),
+        Appointment.objects.select_related("participant", "psychologist", "room", "centre"),
         request.user,
         perms.COUNSELLING_SCHEDULE,
         pk=pk,
@@ -247,16 +257,18 @@ def appointment(request: HttpRequest, pk: int) -> HttpResponse:
     audit.record_reads(
         [(appointment.participant, ("counselling",))] + [(n, ("text",)) for n in notes]
     )
-    return render(
-        request,
-        "counselling/appointment.html",
-        {
-            "a": appointment,
-            "notes": notes,
-            "may_write": appointment.psychologist_id == request.user.pk,
-            "now": timezone.now(),
-        },
-    )
+    # Its day and times on its centre's clock.
+    with timezone.override(clock.centre_zone(appointment.centre)):
+        return render(
+            request,
+            "counselling/appointment.html",
+            {
+                "a": appointment,
+                "notes": notes,
+                "may_write": appointment.psychologist_id == request.user.pk,
+                "now": timezone.now(),
+            },
+        )
 
 
 @require_POST
