@@ -27,6 +27,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.core.validators import validate_email
 from django.http import HttpRequest
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from mamapro.notify.channels.base import (
@@ -82,7 +83,10 @@ class SMTPEmail:
         except ValidationError as exc:
             raise PermanentError("not a valid email address", code="invalid_address") from exc
         # One line, whatever the template held (a newline would be a header injection).
-        subject = " ".join(message.subject.split()) or _("A message for you")
+        subject = " ".join(message.subject.split())
+        if not subject:
+            with translation.override(message.language or None):
+                subject = _("A message for you")
         message_id = self._message_id(message)
         letter = mail.EmailMessage(
             subject=subject,

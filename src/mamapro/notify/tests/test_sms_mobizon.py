@@ -228,8 +228,9 @@ def test_poll_maps_mobizon_statuses(fake: FakeMobizon, sms: MobizonSMS) -> None:
     assert (updates[ids[1]].status, updates[ids[1]].permanent) == ("failed", True)
     assert updates[ids[2]].error == "EXPIRED"
     assert updates[ids[3]].status == "sent"  # ACCEPTD
-    assert updates[ids[0]].at is not None
-    assert updates[ids[0]].at.tzinfo is not None
+    delivered_at = updates[ids[0]].at
+    assert delivered_at is not None
+    assert delivered_at.tzinfo is not None
 
 
 def test_poll_asks_at_most_100_ids_a_request(fake: FakeMobizon, sms: MobizonSMS) -> None:
