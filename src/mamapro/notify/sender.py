@@ -53,6 +53,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
+import threading
 import time
 import uuid
 from collections import defaultdict
@@ -95,6 +96,9 @@ JITTER = 0.2
 BATCH = 100
 # Providers whose API can tell whether a message was accepted (see the module docstring).
 LOOKUP_CHANNELS = frozenset({Channel.SMS})
+# Set by the worker's signal handler (Ctrl-C, SIGTERM): finish the message in hand, release
+# the rest of the batch, take no new one.
+STOP = threading.Event()
 
 
 def backoff(attempt: int, rng: Callable[[], float] = random.random) -> dt.timedelta:
@@ -452,7 +456,22 @@ def send_batch(rows: Sequence[Delivery], channels: Channels, now: dt.datetime | 
     at = now or timezone.now()
     ready, settled = _prepare(rows, at)
     _write_before_sending(ready, settled)
-    return sum(1 for p in ready if _send_one(p, channels, now))
+    sent = 0
+    for i, p in enumerate(ready):
+        if STOP.is_set():
+            _release(ready[i:])
+            break
+        sent += _send_one(p, channels, now)
+    return sent
+
+
+def _release(rest: Sequence[Prepared]) -> None:
+    """The worker is stopping: what it claimed but never handed to a provider goes back to
+    the queue at once (not in doubt), the attempt not counted."""
+    if rest:
+        Delivery.objects.filter(
+            pk__in=[p.row.pk for p in rest], claim=rest[0].row.claim, status=S.SENDING
+        ).update(status=S.QUEUED, claim="", text="", attempts=F("attempts") - 1)
 
 
 def _mark_unconfigured(channels: Channels) -> None:
@@ -475,7 +494,7 @@ def send_due(
     _mark_unconfigured(channels)
     size = channels.batch_size(limit)
     total = 0
-    while True:
+    while not STOP.is_set():
         at = now or timezone.now()
         rows = claim(size, at, channels.names)
         if not rows:

@@ -5,10 +5,15 @@ the fake Mobizon server with the production adapter pointed at it, and counts of
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
+from django.conf import settings as django_settings
+from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
 from mamapro.notify.fakes.mobizon import FakeMobizon
@@ -53,6 +58,34 @@ def woman(make_participant: Callable[..., Participant]) -> Callable[..., Partici
         return Participant.objects.select_related("centre").get(pk=p.pk)
 
     return make
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{Path(db['NAME']).resolve()}"
+    user = quote(db.get("USER") or "")
+    password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
+    host = db.get("HOST") or "127.0.0.1"
+    port = db.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
+
+
+def worker_env(fake: FakeMobizon, var: Path) -> dict[str, str]:
+    """The environment of a `mamapro` subprocess on this test's database, with the SMS
+    adapter pointed at `fake`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SMS_", "TELEGRAM_"))}
+    env.update(
+        fake.settings(),
+        DATABASE_URL=database_url(),
+        DJANGO_SETTINGS_MODULE="mamapro.settings",
+        MAMAPRO_TESTING="1",
+        MAMAPRO_VAR_DIR=str(var),
+        SECRET_KEY=django_settings.SECRET_KEY,
+        DATA_KEYS=",".join(django_settings.DATA_KEYS),
+        AUDIT_KEY=django_settings.AUDIT_KEY,
+    )
+    return env
 
 
 def fresh(delivery: Delivery) -> Delivery:

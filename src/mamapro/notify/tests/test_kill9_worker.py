@@ -10,7 +10,6 @@ message list (`find_sent`) — found → recorded as sent, not found → queued 
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import subprocess
@@ -19,45 +18,17 @@ import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
-from django.conf import settings
-from django.db import connection
 
 from mamapro.notify import outbox
 from mamapro.notify.fakes.mobizon import FakeMobizon
 from mamapro.notify.models import Delivery
 from mamapro.notify.tests import outbox_world
+from mamapro.notify.tests.outbox_world import worker_env
 
 WOMEN = 40
 woman = outbox_world.woman
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{Path(db['NAME']).resolve()}"
-    user = quote(db.get("USER") or "")
-    password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
-    host = db.get("HOST") or "127.0.0.1"
-    port = db.get("PORT") or 5432
-    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
-
-
-def _env(fake: FakeMobizon, var: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SMS_", "TELEGRAM_"))}
-    env.update(
-        fake.settings(),
-        DATABASE_URL=_database_url(),
-        DJANGO_SETTINGS_MODULE="mamapro.settings",
-        MAMAPRO_TESTING="1",
-        MAMAPRO_VAR_DIR=str(var),
-        SECRET_KEY=settings.SECRET_KEY,
-        DATA_KEYS=",".join(settings.DATA_KEYS),
-        AUDIT_KEY=settings.AUDIT_KEY,
-    )
-    return env
 
 
 def _worker(env: dict[str, str], *extra: str) -> subprocess.Popen[str]:
@@ -84,7 +55,7 @@ def test_a_worker_killed_mid_batch_neither_loses_nor_duplicates(woman: Any, tmp_
     outbox.queue_many(women, "confirmed", key="kill9")
     with FakeMobizon() as fake:
         fake.slow(0.03)
-        env = _env(fake, tmp_path)
+        env = worker_env(fake, tmp_path)
         first = _worker(env)
         try:
             _wait_for(lambda: len(fake.messages) >= 8, 90, "the first messages")

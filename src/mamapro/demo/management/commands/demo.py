@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import signal
+import sys
 from typing import Any
 
 from django.conf import settings
@@ -42,4 +44,16 @@ class Command(BaseCommand):
         self.stdout.write("")
         if options["no_serve"]:
             return
-        call_command("runserver", f"127.0.0.1:{port}", use_reloader=False, skip_checks=True)
+        # The whole centre in one command: the worker sends the messages, the tick runs every
+        # minute (offers that expire, reminders); both stop with the server (Ctrl-C).
+        from mamapro.notify.background import Background
+
+        self.stdout.write("Messages: the worker and the minute tick run alongside the server.")
+        background = Background()
+        background.start()
+        # A service manager stops with SIGTERM: end as on Ctrl-C, children included.
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+        try:
+            call_command("runserver", f"127.0.0.1:{port}", use_reloader=False, skip_checks=True)
+        finally:
+            background.stop()
