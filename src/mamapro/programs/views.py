@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from mamapro.centres import clock
 from mamapro.centres.context import current_centre_id
 from mamapro.centres.models import Centre
 from mamapro.core import permissions as perms
@@ -41,13 +43,16 @@ UPCOMING_LIMIT = 60
 
 @perms.rule(perms.PROGRAM_VIEW)
 def run_list(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
-    runs = list(
-        queries.visible_runs(request.user, current_centre_id(request))
-        .filter(ends_on__gte=today)
+    # Runs not yet over by their own centre's clock (a day behind UTC at most, anywhere).
+    now = timezone.now()
+    runs = [
+        run
+        for run in queries.visible_runs(request.user, current_centre_id(request))
+        .filter(ends_on__gte=now.astimezone(dt.UTC).date() - dt.timedelta(days=1))
         .exclude(status=Run.Status.CANCELLED)
         .order_by("starts_on", "id")[:UPCOMING_LIMIT]
-    )
+        if run.ends_on >= clock.centre_today(run.centre, now)
+    ]
     counts = queries.counts_for(runs)
     # Per seat type for the people who give and sell seats; totals for everyone else.
     rows = [
@@ -64,7 +69,6 @@ def run_list(request: HttpRequest) -> HttpResponse:
         "programs/run_list.html",
         {
             "rows": rows,
-            "today": today,
             "show_centre": len(me.member_centre_ids() or {0, 1}) > 1,
             "can_create": me.can(perms.PROGRAM_EDIT),
         },

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
@@ -22,6 +23,7 @@ from django.utils.translation import ngettext, pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from mamapro.centres import clock
 from mamapro.centres.context import current_centre_id
 from mamapro.core import permissions as perms
 from mamapro.core.errors import DomainError
@@ -32,6 +34,7 @@ from mamapro.programs.models import Attendance, Certificate, Enrollment, FollowU
 from mamapro.programs.services import attendance as services
 
 Mark = Attendance.Mark
+RECENT_DAYS = 7  # the roll-call list reaches back this many days for a late roll call
 
 
 def mark_choices() -> list[tuple[str, str]]:
@@ -54,7 +57,7 @@ def _may_take_roll_call(request: HttpRequest, run: Run) -> None:
 def _session(request: HttpRequest, pk: int) -> Session:
     """The session, or 404 outside her centres, 403 for a trainer of another run."""
     session = perms.get_for_user(
-        Session.objects.select_related("run__course", "room"),
+        Session.objects.select_related("run__course", "room", "centre"),
         request.user,
         perms.ATTENDANCE_RECORD,
         pk=pk,
@@ -80,10 +83,12 @@ def _roll_call_sessions(request: HttpRequest) -> QuerySet[Session]:
 
 @perms.rule(perms.ATTENDANCE_RECORD)
 def roll_call_list(request: HttpRequest) -> HttpResponse:
-    now = timezone.localtime()
-    today = now.date()
-    window_start = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=7), dt.time()))
-    window_end = timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=2), dt.time()))
+    """Today's, tomorrow's and the last seven days' sessions, each by its centre's clock:
+    one query over the days they may fall on anywhere, each kept by its own centre's today."""
+    now = timezone.now()
+    window_start, window_end = clock.widest_bounds(
+        now.astimezone(dt.UTC).date() - dt.timedelta(days=RECENT_DAYS + 1), days=RECENT_DAYS + 4
+    )
     on_roll = (
         Enrollment.objects.filter(run=OuterRef("run_id"), status__in=services.ON_ROLL)
         .order_by()
@@ -105,11 +110,15 @@ def roll_call_list(request: HttpRequest) -> HttpResponse:
         )
         .order_by("starts_at", "id")[:200]
     )
-    groups: dict[str, list[Session]] = {"today": [], "tomorrow": [], "recent": []}
+    groups: dict[str, list[tuple[Session, ZoneInfo]]] = {"today": [], "tomorrow": [], "recent": []}
     for session in sessions:
-        day = timezone.localtime(session.starts_at).date()
+        zone = clock.centre_zone(session.centre)
+        today = clock.centre_today(zone, now)
+        day = clock.local_date(session.starts_at, zone)
+        if not today - dt.timedelta(days=RECENT_DAYS) <= day <= today + dt.timedelta(days=1):
+            continue
         key = "today" if day == today else "tomorrow" if day > today else "recent"
-        groups[key].append(session)
+        groups[key].append((session, zone))
     groups["recent"].reverse()
     me = perms.principal(request.user)
     return render(
@@ -121,7 +130,7 @@ def roll_call_list(request: HttpRequest) -> HttpResponse:
                 (_("Tomorrow"), groups["tomorrow"]),
                 (_("The last seven days"), groups["recent"]),
             ],
-            "empty": not sessions,
+            "empty": not any(groups.values()),
             "show_centre": len(me.member_centre_ids() or {0, 1}) > 1
             and current_centre_id(request) is None,
         },
@@ -208,12 +217,14 @@ def roll_call(request: HttpRequest, pk: int) -> HttpResponse:
         "closed": run.status in (Run.Status.CLOSED, Run.Status.CANCELLED) or session.cancelled,
         "last": last,
     }
-    return render(
-        request,
-        "programs/attendance/roll_call.html",
-        context,
-        status=422 if errors else 200,
-    )
+    # Its day and times on its centre's clock.
+    with timezone.override(clock.centre_zone(session.centre)):
+        return render(
+            request,
+            "programs/attendance/roll_call.html",
+            context,
+            status=422 if errors else 200,
+        )
 
 
 def _named_errors(
@@ -290,26 +301,28 @@ def run_attendance(request: HttpRequest, pk: int) -> HttpResponse:
         )
     me = perms.principal(request.user)
     can_close = me.can(perms.PROGRAM_EDIT, run.centre_id)
-    return render(
-        request,
-        "programs/attendance/run_attendance.html",
-        {
-            "run": run,
-            "sessions": sessions,
-            "rows": rows,
-            "held": len(held),
-            "initials": dict(
-                present=pgettext("attendance initial", "P"),
-                late=pgettext("attendance initial", "L"),
-                excused=pgettext("attendance initial", "E"),
-                absent=pgettext("attendance initial", "A"),
-            ),
-            "can_close": can_close
-            and run.status == Run.Status.PUBLISHED
-            and services.run_has_ended(run, timezone.now()),
-            "can_certify": can_close,
-        },
-    )
+    # The sessions' days and times on the run's centre's clock.
+    with timezone.override(clock.centre_zone(run.centre)):
+        return render(
+            request,
+            "programs/attendance/run_attendance.html",
+            {
+                "run": run,
+                "sessions": sessions,
+                "rows": rows,
+                "held": len(held),
+                "initials": dict(
+                    present=pgettext("attendance initial", "P"),
+                    late=pgettext("attendance initial", "L"),
+                    excused=pgettext("attendance initial", "E"),
+                    absent=pgettext("attendance initial", "A"),
+                ),
+                "can_close": can_close
+                and run.status == Run.Status.PUBLISHED
+                and services.run_has_ended(run, timezone.now()),
+                "can_certify": can_close,
+            },
+        )
 
 
 @perms.rule(perms.PROGRAM_EDIT)
