@@ -17,6 +17,7 @@ from mamapro.notify.channels.base import Outgoing
 from mamapro.notify.channels.mobizon import MobizonSMS
 from mamapro.notify.fakes.mobizon import API_KEY, FakeMobizon
 from mamapro.notify.models import Delivery
+from mamapro.notify.tests import sms_world
 from mamapro.people.models import Participant
 
 
@@ -77,17 +78,7 @@ def test_a_report_posted_to_a_running_site_marks_the_delivery(
         sms = MobizonSMS()
         sent = sms.send(Outgoing(1, "k", woman.phone, "Ертең кездесеміз", "kk", flash=True))
         sms.close()
-        row = Delivery.objects.create(
-            centre=woman.centre,
-            participant=woman,
-            kind="reminder",
-            channel="sms",
-            language="kk",
-            status=Delivery.Status.SENT,
-            status_rank=1,
-            idempotency_key="k",
-            provider_message_id=sent.provider_message_id,
-        )
+        row = sms_world.sent_row(woman, sent.provider_message_id)
         hook = f"{live_server.url}/hooks/sms/mobizon"
         assert fake.post_report(hook, sent.provider_message_id, "DELIVRD") == 200
         assert fake.post_report(hook, "77777", "DELIVRD") == 200  # not ours: ignored

@@ -16,6 +16,7 @@ from django.urls import reverse
 from mamapro.notify.fakes.telegram import FakeTelegram
 from mamapro.notify.fakes.whatsapp import FakeWhatsApp
 from mamapro.notify.models import Delivery
+from mamapro.notify.tests import sms_world
 from mamapro.notify.webhooks import MAX_BODY
 from mamapro.people.models import Participant
 
@@ -61,17 +62,7 @@ def test_a_signed_whatsapp_status_reaches_the_outbox(
     client: Client, whatsapp: FakeWhatsApp, make_participant: Callable[..., Participant]
 ) -> None:
     woman = make_participant()
-    row = Delivery.objects.create(
-        centre=woman.centre,
-        participant=woman,
-        kind="reminder",
-        channel="whatsapp",
-        language="kk",
-        status=Delivery.Status.SENT,
-        status_rank=1,
-        idempotency_key="wa:1",
-        provider_message_id="wamid.HBgLNzcwMTIzNDU2NzgVAgARGBI",
-    )
+    row = sms_world.sent_row(woman, "wamid.HBgLNzcwMTIzNDU2NzgVAgARGBI", channel="whatsapp")
     payload = whatsapp.notification(
         statuses=[whatsapp.status("wamid.HBgLNzcwMTIzNDU2NzgVAgARGBI", "delivered")]
     )

@@ -35,17 +35,7 @@ def sent(fake: FakeMobizon, make_participant: Callable[..., Participant]) -> Del
     sms = MobizonSMS()
     result = sms.send(Outgoing(1, "reminder:x", woman.phone, TEXT, "kk"))
     sms.close()
-    return Delivery.objects.create(
-        centre=woman.centre,
-        participant=woman,
-        kind="reminder",
-        channel="sms",
-        language="kk",
-        status=Delivery.Status.SENT,
-        status_rank=1,
-        idempotency_key="reminder:x",
-        provider_message_id=result.provider_message_id,
-    )
+    return sms_world.sent_row(woman, result.provider_message_id)
 
 
 def post(client: Client, payload: Any) -> Any:
