@@ -12,7 +12,8 @@ roll call saved again) queues one message:
 - `confirmed:<enrollment>:<confirmed_at iso>`;
 - `no_show:<enrollment>:<session>`, `absence:<follow-up task>`, `certificate:<certificate>`;
 - `workshop:<run>:<participant>` — one per woman and workshop, however many of its topics
-  she voted for.
+  she voted for (notify/schedule.py `announce_workshop`, shared with the tick for a run
+  published after its topic was scheduled).
 
 `context` carries only what cannot be looked up when the message is rendered and is not
 sensitive: `valid_until` (ISO; after it the worker cancels the message as no longer needed)
@@ -30,9 +31,8 @@ from django.urls import reverse
 from mamapro.centres import clock
 from mamapro.kidsroom.models import Alert
 from mamapro.kidsroom.signals import restricted_adult_named
-from mamapro.notify import offer_links, outbox, services
+from mamapro.notify import offer_links, outbox, schedule, services
 from mamapro.notify.models import MessageKind
-from mamapro.people.models import Participant
 from mamapro.programs import signals
 from mamapro.programs.models import (
     Certificate,
@@ -41,7 +41,6 @@ from mamapro.programs.models import (
     Run,
     Session,
     TopicRequest,
-    TopicVote,
 )
 
 
@@ -129,32 +128,4 @@ def _certificate_issued(
 def _workshop_for_topic(
     sender: Any, topic: TopicRequest, run: Run, now: dt.datetime, **kwargs: Any
 ) -> None:
-    """The women who voted for the topic (and the one who proposed it) hear of the workshop,
-    unless they already hold a place in it; one message per woman and workshop."""
-    voters = set(TopicVote.objects.filter(topic=topic).values_list("participant_id", flat=True))
-    if topic.proposed_by_id is not None:
-        voters.add(topic.proposed_by_id)
-    enrolled = set(
-        Enrollment.objects.filter(
-            run=run, participant_id__in=voters, status__in=Enrollment.ACTIVE
-        ).values_list("participant_id", flat=True)
-    )
-    women = list(
-        Participant.objects.filter(pk__in=voters - enrolled, centre_id=run.centre_id)
-        .select_related("centre")
-        .order_by("pk")
-    )
-    if not women:
-        return
-    outbox.queue_many(
-        women,
-        MessageKind.WORKSHOP,
-        key=f"workshop:{run.pk}",
-        subject=run,
-        context={
-            "valid_until": clock.day_bounds(run.starts_on, run.centre)[1].isoformat(),
-            "path": reverse("public:run_detail", kwargs={"pk": run.pk}),
-            "topic_id": topic.pk,
-        },
-        now=now,
-    )
+    schedule.announce_workshop(run, [topic.pk], now)

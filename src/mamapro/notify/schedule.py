@@ -1,5 +1,6 @@
 """Messages that come from the calendar rather than from an event: the reminder the day
-before each session. `./mamapro tick` calls `run(now)` every minute.
+before each session, and a workshop on a topic she voted for once its run is published.
+`./mamapro tick` calls `run(now)` every minute.
 
 Reminders: from `REMINDER_HOUR` (10:00 by default, setting `NOTIFY_REMINDER_HOUR`) on her
 centre's clock, every woman holding a confirmed seat of a session that starts tomorrow (by
@@ -12,6 +13,14 @@ woman and session, and the women already queued are left out before anything is 
 so a tick after the first costs a few reads. A woman confirmed later in the day is picked up
 by the next tick. Queries: a constant number per run, plus `outbox.queue_many`'s constant per
 (session, number of children booked) group.
+
+Workshops: the one link between topics, their votes and runs is `TopicRequest.workshop`, set
+when staff mark a topic scheduled. The women who voted for it (and the one who proposed it)
+hear of the workshop when the topic is marked scheduled naming a published run (the signal,
+in that transaction), or, for a run still a draft then, at the first tick after it is
+published (from the reminder hour on the centre's clock), until its day has come. One
+message per woman and workshop (`workshop:<run>:<participant>`), however many of its topics
+she voted for; none to a woman already holding a place in it.
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Count, Q
+from django.urls import reverse
 
 from mamapro.centres import clock
 from mamapro.centres.models import Centre
@@ -29,7 +39,7 @@ from mamapro.kidsroom.models import Booking
 from mamapro.notify import outbox
 from mamapro.notify.models import Delivery, MessageKind
 from mamapro.people.models import Participant
-from mamapro.programs.models import Enrollment, Run, Session
+from mamapro.programs.models import Enrollment, Run, Session, TopicRequest, TopicVote
 
 DEFAULT_REMINDER_HOUR = 10
 
@@ -38,6 +48,7 @@ DEFAULT_REMINDER_HOUR = 10
 class ScheduleResult:
     sessions: int = 0
     reminders: int = 0  # delivery rows written or found for this tick's reminders
+    workshops: int = 0  # women told of a workshop on a topic they voted for
 
 
 def reminder_hour() -> int:
@@ -139,6 +150,84 @@ def queue_reminders(now: dt.datetime) -> ScheduleResult:
     return ScheduleResult(sessions=sessions, reminders=reminders)
 
 
+def workshop_key(run_id: int) -> str:
+    return f"workshop:{run_id}"
+
+
+def announce_workshop(run: Run, topic_ids: list[int], now: dt.datetime) -> int:
+    """Tell the women who voted for these topics (or proposed one) of the workshop run, each
+    once; returns how many were queued now."""
+    voters = set(
+        TopicVote.objects.filter(topic_id__in=topic_ids).values_list("participant_id", flat=True)
+    )
+    voters |= set(
+        TopicRequest.objects.filter(pk__in=topic_ids, proposed_by__isnull=False).values_list(
+            "proposed_by_id", flat=True
+        )
+    )
+    if not voters:
+        return 0
+    voters -= set(
+        Enrollment.objects.filter(
+            run=run, participant_id__in=voters, status__in=Enrollment.ACTIVE
+        ).values_list("participant_id", flat=True)
+    )
+    told = set(
+        Delivery.objects.filter(
+            idempotency_key__in=[f"{workshop_key(run.pk)}:{pk}" for pk in voters]
+        ).values_list("participant_id", flat=True)
+    )
+    women = list(
+        Participant.objects.filter(pk__in=voters - told, centre_id=run.centre_id)
+        .select_related("centre")
+        .order_by("pk")
+    )
+    if not women:
+        return 0
+    rows = outbox.queue_many(
+        women,
+        MessageKind.WORKSHOP,
+        key=workshop_key(run.pk),
+        subject=run,
+        context={
+            # Of no use once the workshop's day is over.
+            "valid_until": clock.day_bounds(run.starts_on, run.centre)[1].isoformat(),
+            "path": reverse("public:run_detail", kwargs={"pk": run.pk}),
+            "topic_id": min(topic_ids),
+        },
+        now=now,
+    )
+    return len(rows)
+
+
+def queue_workshops(now: dt.datetime) -> int:
+    """Scheduled topics whose workshop run is published and still ahead: the women not yet
+    told hear of it (the run was a draft when the topic was scheduled)."""
+    earliest = (now - dt.timedelta(days=1)).date()
+    topics = TopicRequest.objects.filter(
+        status=TopicRequest.Status.SCHEDULED,
+        workshop__status=Run.Status.PUBLISHED,
+        workshop__starts_on__gte=earliest,
+    ).values_list("pk", "workshop_id")
+    by_run: dict[int, list[int]] = defaultdict(list)
+    for topic_id, run_id in topics:
+        by_run[run_id].append(topic_id)
+    if not by_run:
+        return 0
+    told = 0
+    for run in Run.objects.filter(pk__in=list(by_run)).select_related("centre").order_by("pk"):
+        local = clock.centre_now(run.centre, now)
+        # Not at night (as reminders), and only while the workshop is still ahead.
+        if local.hour >= reminder_hour() and local.date() <= run.starts_on:
+            told += announce_workshop(run, by_run[run.pk], now)
+    return told
+
+
 def run(now: dt.datetime) -> ScheduleResult:
-    """Everything the calendar causes at `now` (today: the reminders)."""
-    return queue_reminders(now)
+    """Everything the calendar causes at `now`."""
+    reminders = queue_reminders(now)
+    return ScheduleResult(
+        sessions=reminders.sessions,
+        reminders=reminders.reminders,
+        workshops=queue_workshops(now),
+    )

@@ -11,7 +11,8 @@ from django.db import transaction
 from django.urls import resolve
 from django.utils import timezone
 
-from mamapro.notify import offer_links
+from mamapro.centres import clock
+from mamapro.notify import offer_links, schedule
 from mamapro.notify.models import Delivery
 from mamapro.people import services as people
 from mamapro.people.models import Consent, Participant
@@ -228,3 +229,20 @@ def test_a_draft_workshop_tells_nobody_yet(almaty: Any, make_run: Any, make_wome
     draft = make_run(starts_in=5, days=0, status=Run.Status.DRAFT)
     topics.set_topic_status(topic, status=TopicRequest.Status.SCHEDULED, workshop=draft)
     assert not deliveries(voter)
+    day = clock.centre_today(almaty)
+    at_eleven = clock.combine(day, dt.time(11), almaty)
+    assert schedule.run(at_eleven).workshops == 0
+    # Published later: the next tick (from the reminder hour) tells her, once.
+    Run.objects.filter(pk=draft.pk).update(status=Run.Status.PUBLISHED)
+    assert schedule.run(clock.combine(day, dt.time(9), almaty)).workshops == 0
+    assert schedule.run(at_eleven).workshops == 1
+    assert schedule.run(at_eleven + dt.timedelta(minutes=1)).workshops == 0
+    (word,) = deliveries(voter, "workshop")
+    assert word.idempotency_key == f"workshop:{draft.pk}:{voter.pk}"
+    # Once its day has passed, a workshop is no longer announced.
+    late = make_run(starts_in=-2, days=0)
+    (other,) = (reachable(w) for w in make_women(1))
+    old_topic = topics.propose_topic(almaty, title="Бухгалтерия")
+    topics.vote(old_topic, other)
+    TopicRequest.objects.filter(pk=old_topic.pk).update(status="scheduled", workshop=late)
+    assert schedule.run(at_eleven + dt.timedelta(minutes=2)).workshops == 0
