@@ -27,6 +27,7 @@ def staff(request: HttpRequest) -> dict[str, Any]:
             "kids_room": me.can(perms.KIDSROOM_VIEW),
             "kids_room_report": me.can(perms.KIDSROOM_REPORT) and not me.can(perms.KIDSROOM_VIEW),
             "messages": me.can(perms.MESSAGES_VIEW),
+            "message_templates": me.can(perms.TEMPLATES_EDIT),
             "alert_contact": me.is_staff_member,
         },
     }

@@ -87,6 +87,11 @@ NOT_DISCREET = frozenset({"course", "room", "kids_room", "centre", "topic"})
 _EMPTY_PARAM = "—"
 
 
+class NotDiscreet(ValueError):
+    """A discreet message whose filled text (or subject) names what the centre is for: it
+    must not go. A ValueError, and its message says "names what the centre is for"."""
+
+
 @dataclass(frozen=True)
 class Rendered:
     text: str
@@ -473,7 +478,7 @@ class Renderer:
         if discreet and not (
             safe_contact.is_discreet(text) and safe_contact.is_discreet(subject_line)
         ):
-            raise ValueError(
+            raise NotDiscreet(
                 f"the discreet {delivery.kind} message #{delivery.pk} names what the centre is for"
             )
         return Rendered(
@@ -499,7 +504,8 @@ def _fallback(delivery: Delivery) -> str:
 def render(delivery: Delivery, *, discreet: bool) -> Rendered:
     """The newest template of this kind, variant and her language, filled from the
     delivery's subject and context. A discreet render is checked with
-    `safe_contact.is_discreet` and refused (ValueError) if it names the centre's purpose."""
+    `safe_contact.is_discreet` and refused (`NotDiscreet`, a ValueError) if it names the
+    centre's purpose."""
     return Renderer().render(delivery, discreet=discreet)
 
 

@@ -174,7 +174,7 @@ def test_a_discreet_message_that_names_the_centre_s_purpose_is_refused(
     delivery = _delivery(her, "roster_message")
     delivery.body = "Завтра психолог принимает в кабинете 2."
     assert "психолог" in templates.render(delivery, discreet=False).text
-    with pytest.raises(ValueError, match="names what the centre is for"):
+    with pytest.raises(templates.NotDiscreet, match="names what the centre is for"):
         templates.render(delivery, discreet=True)
     delivery.body = "Завтра занятие в 10:00."
     assert templates.render(delivery, discreet=True).text == "Завтра занятие в 10:00."
