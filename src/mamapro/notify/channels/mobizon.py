@@ -18,6 +18,12 @@ exactly this text, created since the claim (less `LOOKBACK`, for clock skew). Mo
 times in the account's time zone, `SMS_PROVIDER_TIME_ZONE` (default Asia/Almaty — set it to the
 account's zone, or a crashed send may be looked for in the wrong hours and sent twice).
 
+Delivery reports: Mobizon signs `eventId|attempt|eventCreateTs|secret` with SHA-1, which does
+not cover the report's data, so a verified report only says "ask about this message": the
+status recorded is the one `getSMSStatus` answers (a replayed report cannot invent one).
+Mobizon's webhooks carry no inbound SMS, so a STOP by SMS cannot reach us through it.
+
+Settings beyond API.md's: `SMS_RATE_PER_SECOND` (default 10), `SMS_PROVIDER_TIME_ZONE`.
 Not thread-safe: one adapter (and its one kept-alive connection) per worker thread.
 """
 
@@ -37,6 +43,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from mamapro.notify.channels.base import (
     BadSignature,
@@ -98,8 +105,6 @@ class MobizonSMS(HttpAdapter):
 
     def status_note(self) -> str:
         """What staff should know beyond "configured" (the channel status page)."""
-        from django.utils.translation import gettext as _
-
         if self.configured() and not settings.SMS_WEBHOOK_SECRET:
             return _(
                 "SMS_WEBHOOK_SECRET is not set: delivery reports are not accepted, statuses "
@@ -120,9 +125,8 @@ class MobizonSMS(HttpAdapter):
             # Shown on her screen, saved nowhere on the phone (mclass 0, "flash SMS").
             fields["params[mclass]"] = "0"
         data = self._call("message", "sendSmsMessage", fields)
-        if not isinstance(data, Mapping):
-            raise TransientError("Mobizon answered without message data", code="bad_response")
-        message_id = data.get("messageId")
+        # Code 0 means Mobizon took it: even without an id to follow, it must not go again.
+        message_id = data.get("messageId") if isinstance(data, Mapping) else None
         return Sent(str(message_id or ""), parts=max(count(message.text).parts, 1))
 
     def poll(self, provider_message_ids: list[str]) -> list[StatusUpdate]:

@@ -280,3 +280,15 @@ def test_find_sent_with_a_malformed_phone_asks_nobody(fake: FakeMobizon, sms: Mo
     with pytest.raises(PermanentError):
         sms.find_sent(outgoing(to="123"))
     assert fake.requests == []
+
+
+@pytest.mark.parametrize("code", [0, 100])
+def test_taken_without_an_id_is_sent_not_an_error(
+    fake: FakeMobizon, sms: MobizonSMS, code: int
+) -> None:
+    """Code 0 (or 100, taken for background work) means Mobizon has it: retrying would send
+    her a second copy, so it counts as sent even without an id to follow."""
+    fake.answer_next(code, data=[])
+    sent = sms.send(outgoing())
+    assert sent.provider_message_id == ""
+    assert sms.poll([sent.provider_message_id]) == []
