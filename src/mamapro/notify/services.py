@@ -47,7 +47,7 @@ def restricted_adult_alert(alert: Alert) -> list[Notification]:
             for user_id in recipients
         ]
     )
-    path = reverse("alerts")
+    path = reverse("kidsroom:alerts")
     for user in User.objects.filter(pk__in=recipients, staff_contact__isnull=False):
         outbox.queue_staff(
             user,
