@@ -167,6 +167,7 @@ def template_edit(request: HttpRequest, kind: str, variant: str, language: str) 
         else:
             text = form.cleaned_data["text"] if form.is_bound else mine.text
             cards.append(card(lang, mine.version, text, live=True))
+    cards.sort(key=lambda c: not c.live)  # hers first: under the text she is typing
     history = [
         (v, _who(v.created_by))
         for v in MessageTemplate.objects.filter(kind=kind, variant=variant, language=language)

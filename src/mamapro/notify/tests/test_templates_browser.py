@@ -35,6 +35,8 @@ def test_the_live_preview_answers_as_she_types(
     log_in_with_browser(page, base, comms, "a-long-test-password")
     page.goto(f"{base}/staff/messages/templates/")
     assert_no_horizontal_overflow(page)
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENS / "templates-list-en.png"), full_page=False)
     page.click("a[href='/staff/messages/templates/offer/discreet/ru/']")
     expect(page.locator("main h1")).to_have_text("Seat offer")
     assert_no_horizontal_overflow(page)
@@ -45,6 +47,8 @@ def test_the_live_preview_answers_as_she_types(
     expect(live).to_contain_text("Unknown placeholder {nmae}")
     expect(live).to_contain_text("{course} may not be used in a discreet message")
     expect(page).to_have_url(f"{base}/staff/messages/templates/offer/discreet/ru/")
+    assert_no_horizontal_overflow(page)
+    page.screenshot(path=str(SCREENS / "templates-refused-en.png"), full_page=False)
 
     page.fill("#id_text", "Привет, {name}! Место ждёт вас до {until}: {link}")
     expect(live).to_contain_text("Привет, Анна! Место ждёт вас до")
@@ -52,7 +56,6 @@ def test_the_live_preview_answers_as_she_types(
     expect(live.locator(".tpl-cost")).to_contain_text("₸")
     assert not MessageTemplate.objects.exists()  # a preview saves nothing
     assert_no_horizontal_overflow(page)
-    SCREENS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENS / "templates-editor-en.png"), full_page=True)
 
     page.click("main form[method=post] button[type=submit]")
