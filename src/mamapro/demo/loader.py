@@ -17,6 +17,7 @@ from mamapro.centres.models import Centre, Membership, Room
 from mamapro.core import audit, two_factor
 from mamapro.core.models import User
 from mamapro.core.regions import Region
+from mamapro.demo import messages as demo_messages
 from mamapro.demo import names
 from mamapro.demo import programs as demo_programs
 from mamapro.demo.logins import DEMO_PASSWORD, LOGINS
@@ -175,6 +176,7 @@ def load() -> dict[str, int]:
                     created["children"] += children
         created["runs"] = demo_programs.load(centres, random.Random(f"{SEED}-programs"))
         _counselling(centres["Almaty"])
+        created["participants"] += demo_messages.load(centres)
     return created
 
 
