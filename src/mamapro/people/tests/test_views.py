@@ -226,8 +226,9 @@ def test_detail_query_count_is_constant(
         services.add_adult(kid, data={"name": "Әже", "relation": "grandmother"})
     client.force_login(personas["coordinator"])
     # session, user, memberships, participant, circumstances, consents, children, adults,
-    # audit head lock + insert + head update, centre switcher, the kids' room's incidents panel
-    with django_assert_num_queries(13):
+    # audit head lock + insert + head update, centre switcher, the kids' room's incidents panel,
+    # the messages panel (her deliveries) and the Telegram panel (her newest link)
+    with django_assert_num_queries(15):
         assert (
             client.get(reverse("people:participant_detail", args=[survivor.pk])).status_code == 200
         )
