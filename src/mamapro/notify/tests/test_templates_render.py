@@ -240,3 +240,54 @@ def test_a_batch_renders_in_a_constant_number_of_queries(
     assert "«Run 0»" in texts[0]
     assert "“Run 2”" in texts[2]
     assert "4 желтоқсан 10:00" in texts[0]
+
+
+@pytest.mark.parametrize("language", ["kk", "ru", "en"])
+def test_every_discreet_kind_rendered_from_real_objects_gives_nothing_away(
+    make_participant: Any, make_run: Any, almaty: Centre, language: str
+) -> None:
+    """A course, a room and a topic that name the centre's purpose, at "Mama Pro": the
+    discreet words of every kind, filled from them, still say nothing of it."""
+    from mamapro.notify.models import MessageKind
+    from mamapro.people import safe_contact
+    from mamapro.programs.models import Certificate
+
+    room = Room.objects.create(
+        centre=almaty, name="Кабинет психолога", kind="classroom", capacity=5
+    )
+    run = make_run(title="Психология для мам особых детей")
+    session = Session.objects.create(
+        run=run,
+        centre=almaty,
+        room=room,
+        topic="Как уйти от насилия",
+        starts_at=dt.datetime(2026, 12, 4, 10, 0, tzinfo=ALMATY),
+        ends_at=dt.datetime(2026, 12, 4, 12, 0, tzinfo=ALMATY),
+    )
+    her = make_participant(language=language)
+    enrollment = _offer(run, her, dt.datetime(2026, 12, 3, 13, 0, tzinfo=dt.UTC))
+    certificate = Certificate.objects.create(
+        enrollment=enrollment, centre=almaty, code="ABC123", language=language
+    )
+    subjects: dict[str, Any] = {
+        "reminder": session,
+        "certificate": certificate,
+        "workshop": run,
+        "roster_message": run,
+        "telegram_link": None,
+        "stopped": None,
+        "staff_alert": None,
+    }
+    for kind in MessageKind.values:
+        delivery = _delivery(
+            her, kind, subjects.get(kind, enrollment), path="/offers/x/", kids_room=2
+        )
+        delivery.body = "До встречи."
+        standard = templates.render(delivery, discreet=False)
+        done = templates.render(delivery, discreet=True)
+        assert safe_contact.is_discreet(done.text), (kind, done.text)
+        assert safe_contact.is_discreet(done.subject)
+        for word in ("Психология", "психолог", "насили", "Mama Pro", "Kids", "детск", "бала"):
+            assert word.casefold() not in done.text.casefold(), (kind, done.text)
+        if kind in {"offer", "confirmed", "reminder", "certificate", "no_show", "absence"}:
+            assert "Психология для мам" in standard.text  # the standard one does name it
