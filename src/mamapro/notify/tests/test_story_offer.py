@@ -92,6 +92,9 @@ def test_the_first_waiting_woman_gets_her_kazakh_sms_and_takes_the_seat_from_her
     assert COURSE in message.text
     offer = Delivery.objects.get(participant=first, kind="offer")
     assert (offer.status, offer.language) == ("sent", "kk")
+    # Kazakh is UCS-2 (67 characters a part when split); the link costs well under one.
+    assert len(the_link(message)) <= 50
+    assert offer.parts <= 3, (offer.parts, message.text)
 
     page = Client()
     link = the_link(message)

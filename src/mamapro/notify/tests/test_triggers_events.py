@@ -10,9 +10,11 @@ import pytest
 from django.db import transaction
 from django.urls import resolve
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from mamapro.centres import clock
 from mamapro.notify import offer_links, schedule
+from mamapro.notify.fakes.mobizon import FakeMobizon
 from mamapro.notify.models import Delivery
 from mamapro.people import services as people
 from mamapro.people.models import Consent, Participant
@@ -96,11 +98,24 @@ def test_a_rolled_back_withdrawal_queues_no_offer(one_seat: Run, make_women: Any
     assert not deliveries(second, "offer")
 
 
-def test_a_rolled_back_enrollment_sends_nothing(one_seat: Run, make_women: Any) -> None:
+def test_a_rolled_back_enrollment_sends_nothing(
+    one_seat: Run, make_women: Any, settings: Any
+) -> None:
+    # SMS configured (the local Mobizon's settings; nothing is sent here): a queued message
+    # then also wakes the worker, so the task row has something to be rolled back with.
+    with FakeMobizon() as fake:
+        for name, value in fake.settings().items():
+            setattr(settings, name, value)
     (woman,) = (reachable(w) for w in make_women(1))
+    tasks_before = DBTaskResult.objects.count()
     rolled_back(lambda: seats.enroll(one_seat, woman, "paid"))
     assert not deliveries(woman)
+    assert DBTaskResult.objects.count() == tasks_before  # nor a wake-up for the worker
     assert not Enrollment.objects.filter(participant=woman).exists()
+    # The same enrollment, kept: her confirmation and the worker's wake-up are written.
+    seats.enroll(one_seat, woman, "paid")
+    assert [d.kind for d in deliveries(woman)] == ["confirmed"]
+    assert DBTaskResult.objects.count() > tasks_before
 
 
 def test_a_public_form_hold_is_the_centres_and_messages_nobody(
