@@ -340,8 +340,7 @@ def _prepare(rows: Sequence[Delivery], now: dt.datetime) -> tuple[list[Prepared]
             rendered = renderer.render(row, discreet=decision.discreet)
         except Exception as exc:  # any failure to fill it: this row fails, the batch goes on
             # `render` itself refuses a discreet text that names the centre's purpose.
-            refused = decision.discreet and "names what the centre is for" in str(exc)
-            if refused:
+            if isinstance(exc, message_templates.NotDiscreet):
                 settle(row, S.FAILED, outbox.NOT_DISCREET)
             else:
                 settle(row, S.FAILED, outbox.TEMPLATE_ERROR, error=type(exc).__name__)

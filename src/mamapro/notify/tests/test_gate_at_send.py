@@ -132,3 +132,27 @@ def test_an_offer_already_answered_is_no_longer_needed(woman: Any, sms: Any, run
     sender.send_due(now=NOON)
     assert (fresh(row).status, fresh(row).reason) == ("cancelled", outbox.NO_LONGER_NEEDED)
     assert sms.requests == []
+
+
+def test_a_discreet_text_that_names_the_centres_purpose_is_not_sent(woman: Any, sms: Any) -> None:
+    survivor = woman(circumstances=("domestic_violence",))
+    row = outbox.queue(
+        survivor, "roster_message", key="r", body="Завтра приём у психолога в 10:00", now=NOON
+    )
+    assert row is not None
+    assert sender.send_due(now=NOON) == 0
+    got = fresh(row)
+    assert (got.status, got.reason) == ("failed", outbox.NOT_DISCREET)
+    assert got.text == ""
+    assert sms.requests == []
+
+
+def test_a_template_that_cannot_be_filled_fails_that_row_only(woman: Any, sms: Any) -> None:
+    her, other = woman(), woman()
+    broken = outbox.queue(her, "no_such_kind", key="x", now=NOON)
+    fine = outbox.queue(other, "confirmed", key="y", now=NOON)
+    assert broken is not None
+    assert fine is not None
+    assert sender.send_due(now=NOON) == 1
+    assert (fresh(broken).status, fresh(broken).reason) == ("failed", outbox.TEMPLATE_ERROR)
+    assert fresh(fine).status == "sent"
