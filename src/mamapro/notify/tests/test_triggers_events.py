@@ -261,3 +261,47 @@ def test_a_draft_workshop_tells_nobody_yet(almaty: Any, make_run: Any, make_wome
     topics.vote(old_topic, other)
     TopicRequest.objects.filter(pk=old_topic.pk).update(status="scheduled", workshop=late)
     assert schedule.run(at_eleven + dt.timedelta(minutes=2)).workshops == 0
+
+
+# --- Each of them really goes out ------------------------------------------------------------
+def test_every_triggered_message_renders_and_goes_out(
+    almaty: Any, make_run: Any, make_women: Any, make_participant: Any
+) -> None:
+    """Through the real worker to the local Mobizon: no trigger's context leaves its template
+    short of a value (a render error would fail the delivery)."""
+    from django.test import override_settings
+
+    from mamapro.notify import sender
+
+    with FakeMobizon() as fake, override_settings(**fake.settings(), SITE_URL="https://m.example"):
+        run = make_run(starts_in=-10, days=30, paid_seats=2, free_seats=0)
+        s1, s2, s3 = add_sessions(run, [-9, -6, -3])
+        absent, missing, next_one = (reachable(w) for w in make_women(3))
+        enroll_before_start(run, [absent, missing])
+        seats.enroll(run, next_one, "paid")
+        mark(s1, {absent: "present", missing: "absent"})  # no-show; her seat is offered
+        mark(s2, {absent: "absent"})
+        mark(s3, {absent: "absent"})  # two in a row
+        ended = make_run(starts_in=-20, days=10)
+        (past,) = add_sessions(ended, [-15])
+        enroll_before_start(ended, [absent])
+        mark(past, {absent: "present"})
+        attendance.complete_run(ended)  # her certificate
+        topic = topics.propose_topic(almaty, title="Как открыть ИП", proposed_by=next_one)
+        workshop = make_run(starts_in=3, days=0, paid_seats=0, free_seats=10, price="0")
+        topics.set_topic_status(topic, status=TopicRequest.Status.SCHEDULED, workshop=workshop)
+        tomorrow = add_sessions(run, [1])[0]
+        day = clock.local_date(tomorrow.starts_at, almaty) - dt.timedelta(days=1)
+        schedule.run(clock.combine(day, dt.time(12), almaty))  # her reminder
+
+        kinds = {"confirmed", "no_show", "offer", "absence", "certificate", "workshop", "reminder"}
+        rows = Delivery.objects.filter(kind__in=kinds)
+        assert {d.kind for d in rows} == kinds
+        sender.send_due()
+        outcome = [(d.kind, d.status, d.reason) for d in Delivery.objects.filter(kind__in=kinds)]
+        assert {kind for kind, status, _r in outcome if status == "sent"} == kinds, outcome
+        # Only the confirmation of the run that ended before it was queued is left unsent.
+        unsent = [row for row in outcome if row[1] != "sent"]
+        assert unsent == [("confirmed", "cancelled", "no_longer_needed")], unsent
+        assert len(fake.messages) == len(outcome) - 1
+        assert fake.duplicates() == 0
