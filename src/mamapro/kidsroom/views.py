@@ -656,7 +656,12 @@ def shift_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def alerts(request: HttpRequest) -> HttpResponse:
     centres = working_centres(request, perms.KIDSROOM_ALERTS)
     qs = Alert.objects.select_related(
-        "child__parent", "adult", "raised_by", "acknowledged_by", "booking__session__run__course"
+        "child__parent",
+        "adult",
+        "raised_by",
+        "acknowledged_by",
+        "booking__session__run__course",
+        "centre",
     )
     if centres is not None:
         qs = qs.filter(centre_id__in=centres)
@@ -733,7 +738,7 @@ def incident_create(request: HttpRequest, pk: int) -> HttpResponse:
 @perms.rule(perms.INCIDENT_VIEW)
 def incidents(request: HttpRequest) -> HttpResponse:
     centres = working_centres(request, perms.INCIDENT_VIEW)
-    qs = Incident.objects.select_related("child__parent", "reported_by")
+    qs = Incident.objects.select_related("child__parent", "reported_by", "centre")
     if centres is not None:
         qs = qs.filter(centre_id__in=centres)
     return render(request, "kidsroom/incidents.html", {"incidents": list(qs[:200])})
@@ -744,9 +749,9 @@ def incidents_panel(request: HttpRequest, participant: Any) -> Panel | None:
     if not perms.principal(request.user).can(perms.INCIDENT_VIEW, participant.centre_id):
         return None
     found = list(
-        Incident.objects.filter(child__parent=participant).select_related("child", "reported_by")[
-            :50
-        ]
+        Incident.objects.filter(child__parent=participant).select_related(
+            "child", "reported_by", "centre"
+        )[:50]
     )
     return Panel("kidsroom/_incidents_panel.html", {"incidents": found})
 

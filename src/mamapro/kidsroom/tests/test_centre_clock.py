@@ -14,7 +14,7 @@ from django.urls import reverse
 from mamapro.centres.models import Centre
 from mamapro.centres.tests.midnight import Midnight, just_after_midnight
 from mamapro.kidsroom import services as kids
-from mamapro.kidsroom.models import Booking, Shift
+from mamapro.kidsroom.models import Alert, Booking, Shift
 
 pytestmark = pytest.mark.django_db
 
@@ -129,3 +129,34 @@ def test_the_board_runs_the_same_queries_for_one_child_or_many(
     for _ in range(3):
         kids.book(morning, make_mother())
     assert count() == before
+
+
+def test_alerts_and_incidents_tell_their_time_on_the_centres_clock(
+    midnight: Midnight, night: dict, client: Any, personas: dict
+) -> None:
+    booking = Booking.objects.select_related("child").get(child__given_name=night["early"])
+    Alert.objects.create(
+        centre=booking.centre,
+        kind="check_out_blocked",
+        child=booking.child,
+        named="X",
+        booking=booking,
+        raised_at=midnight.at(0, 0, 40),
+    )
+    kids.record_incident(
+        booking.child,
+        kind="injury",
+        what_happened="Упал",
+        action_taken="Лёд",
+        parent_informed=True,
+        occurred_at=midnight.at(0, 0, 3),
+    )
+    client.force_login(personas["coordinator"])
+    alerts = _page(client, reverse("kidsroom:alerts"))
+    assert "00:40" in alerts  # 22:40 the evening before on the server's clock
+    assert "00:20" in alerts  # the session's start
+    assert "22:40" not in alerts
+    incidents = _page(client, reverse("kidsroom:incidents"))
+    assert f"{midnight.day.day} " in incidents
+    assert "00:03" in incidents
+    assert "22:03" not in incidents
