@@ -491,3 +491,11 @@ def test_another_centres_coordinator_gets_404_and_a_get_is_refused(
     assert login(personas["manager"]).post(url).status_code == 403
     assert login(personas["coordinator"]).get(url).status_code == 405
     assert not TelegramLink.objects.exists()
+
+
+def test_the_panel_warns_when_telegram_is_ticked_without_a_chat(
+    tg: FakeTelegram, her: Participant, coordinator: User, login: Callable[[User], Client]
+) -> None:
+    Participant.objects.filter(pk=her.pk).update(contact_channels=["sms", "telegram"])
+    page = _page(login(coordinator), her)
+    assert "no chat of hers is linked" in page
