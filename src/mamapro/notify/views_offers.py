@@ -97,10 +97,11 @@ def _page(
         "discreet": discreet,
         "error": error,
         "lang": language,
-        "languages": [(code, translation.get_language_info(code)) for code in LANGUAGE_CODES],
+        "languages": [
+            (code, translation.get_language_info(code)) for code, _n in settings.LANGUAGES
+        ],
         **(extra or {}),
     }
-    context["languages"].sort(key=lambda item: [c for c, _n in settings.LANGUAGES].index(item[0]))
     with translation.override(language), timezone.override(zone):
         response = render(request, TEMPLATE, context, status=status or STATUS[state])
     response["Content-Language"] = language
