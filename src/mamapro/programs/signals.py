@@ -18,8 +18,9 @@ For the messages to her (notify/receivers.py):
   coordinator calls her on a safe channel first (public/services/applications.py).
 - `enrollment_confirmed(enrollment, now)`: her seat is confirmed (enrolled on a free seat,
   an offer accepted, or a held seat confirmed by the coordinator).
-- `first_session_no_show(enrollment, session, now)`: absent at her first session, when the
-  coordinator's call-her task is opened (once per open task).
+- `first_session_no_show(enrollment, session, released, now)`: absent at her first session,
+  when the coordinator's call-her task is opened (once per open task); `released` says
+  whether her seat passes to the waitlist (the run's `no_show_releases_seat`).
 - `absences_in_a_row(enrollment, session, task, now)`: two unexcused absences in a row, when
   the coordinator's follow-up task is opened.
 - `certificate_issued(certificate, now)`: she completed the run; the certificate exists.
