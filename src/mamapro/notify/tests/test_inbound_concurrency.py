@@ -4,8 +4,7 @@ instant link one chat."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 
@@ -15,6 +14,7 @@ from mamapro.notify import inbound, telegram_links
 from mamapro.notify.channels.base import Inbound
 from mamapro.notify.fakes.telegram import FakeTelegram
 from mamapro.notify.models import InboundMessage, TelegramLink
+from mamapro.notify.tests import tg_world
 from mamapro.people import services as people
 from mamapro.people.models import Participant
 
@@ -23,12 +23,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PHONE = "+77015557777"
 
 
-@pytest.fixture
-def tg(settings: Any) -> Iterator[FakeTelegram]:
-    with FakeTelegram() as fake:
-        for name, value in fake.settings().items():
-            setattr(settings, name, value)
-        yield fake
+tg = tg_world.tg
 
 
 def test_the_same_stop_delivered_eight_times_at_once_acts_once(

@@ -5,7 +5,7 @@ each provider message acts once."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -20,6 +20,7 @@ from mamapro.notify.channels.base import Inbound
 from mamapro.notify.fakes.telegram import FakeTelegram
 from mamapro.notify.fakes.whatsapp import FakeWhatsApp
 from mamapro.notify.models import Delivery, InboundMessage, TelegramLink
+from mamapro.notify.tests import tg_world
 from mamapro.people import services as people
 from mamapro.people.models import Participant
 
@@ -27,6 +28,9 @@ pytestmark = pytest.mark.django_db
 
 PHONE = "+77015551234"
 CHAT = "501234567"
+
+tg = tg_world.tg
+wa = tg_world.any_template_wa
 
 
 @pytest.fixture
@@ -188,22 +192,6 @@ def test_every_stop_is_audited_even_from_one_provider_address(
 
 
 # --- through the webhooks, against the providers' local servers ------------------------------
-
-
-@pytest.fixture
-def wa(settings: Any) -> Iterator[FakeWhatsApp]:
-    with FakeWhatsApp() as fake:
-        for name, value in fake.settings().items():
-            setattr(settings, name, value)
-        yield fake
-
-
-@pytest.fixture
-def tg(settings: Any) -> Iterator[FakeTelegram]:
-    with FakeTelegram() as fake:
-        for name, value in fake.settings().items():
-            setattr(settings, name, value)
-        yield fake
 
 
 def test_whatsapp_stop_through_the_webhook(

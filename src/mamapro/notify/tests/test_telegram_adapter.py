@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,16 +18,12 @@ from mamapro.notify.channels.base import (
 )
 from mamapro.notify.channels.telegram import TelegramBot
 from mamapro.notify.fakes.telegram import FakeTelegram
+from mamapro.notify.tests import tg_world
 
 CHAT = "501234567"
 
 
-@pytest.fixture
-def tg(settings: Any) -> Iterator[FakeTelegram]:
-    with FakeTelegram() as fake:
-        for name, value in fake.settings().items():
-            setattr(settings, name, value)
-        yield fake
+tg = tg_world.tg
 
 
 def _out(text: str = "Напоминание: завтра в 10:00.", **kw: Any) -> Outgoing:
@@ -147,8 +142,7 @@ def test_a_wrong_bot_token_is_a_configuration_error_not_a_lost_message(
 
 def test_a_provider_that_is_down_is_transient(settings: Any) -> None:
     with FakeTelegram() as fake:
-        for name, value in fake.settings().items():
-            setattr(settings, name, value)
+        tg_world.point_at(fake, settings)
     # The fake is stopped: nothing listens on its port any more.
     with pytest.raises(TransientError) as caught:
         TelegramBot().send(_out())

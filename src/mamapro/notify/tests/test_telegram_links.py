@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -23,6 +23,7 @@ from mamapro.notify import inbound, telegram_links
 from mamapro.notify.channels.telegram import TelegramBot
 from mamapro.notify.fakes.telegram import FakeTelegram
 from mamapro.notify.models import TelegramLink
+from mamapro.notify.tests import tg_world
 from mamapro.people import safe_contact
 from mamapro.people import services as people
 from mamapro.people.models import Participant
@@ -34,12 +35,7 @@ OTHER_CHAT = "909090909"
 HOOK = "/hooks/telegram"
 
 
-@pytest.fixture
-def tg(settings: Any) -> Iterator[FakeTelegram]:
-    with FakeTelegram() as fake:
-        for name, value in fake.settings().items():
-            setattr(settings, name, value)
-        yield fake
+tg = tg_world.tg
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from mamapro.browser import assert_no_horizontal_overflow
 from mamapro.conftest import log_in_with_browser
 from mamapro.notify.fakes.telegram import FakeTelegram
 from mamapro.notify.models import TelegramLink
+from mamapro.notify.tests import tg_world
 from mamapro.people import services as people
 
 pytestmark = pytest.mark.browser
@@ -32,8 +33,7 @@ def test_linking_pages_fit_a_phone_in_every_language(
     her_page = base + reverse("people:participant_detail", args=[survivor.pk])
     SCREENS.mkdir(parents=True, exist_ok=True)
     with FakeTelegram() as tg:
-        for name, value in tg.settings().items():
-            setattr(settings, name, value)
+        tg_world.point_at(tg, settings)
         log_in_with_browser(page, base, coordinator, "a-long-test-password")
         for lang in ("kk", "ru", "en"):
             TelegramLink.objects.all().delete()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,16 +18,12 @@ from mamapro.notify.channels.base import (
 )
 from mamapro.notify.channels.whatsapp import WhatsAppCloud
 from mamapro.notify.fakes.whatsapp import FakeWhatsApp
+from mamapro.notify.tests import tg_world
 
 PHONE = "+77011234567"
 
 
-@pytest.fixture
-def wa(settings: Any) -> Iterator[FakeWhatsApp]:
-    with FakeWhatsApp(templates={"reminder_v1": 2, "offer_v1": 1}) as fake:
-        for name, value in fake.settings().items():
-            setattr(settings, name, value)
-        yield fake
+wa = tg_world.wa
 
 
 def _out(**kw: Any) -> Outgoing:
@@ -88,8 +83,7 @@ def test_send_is_an_approved_template_in_her_language(
 
 def test_a_template_without_parameters_has_no_components(settings: Any) -> None:
     with FakeWhatsApp(templates={"hello": 0}) as fake:
-        for name, value in fake.settings().items():
-            setattr(settings, name, value)
+        tg_world.point_at(fake, settings)
         WhatsAppCloud().send(_out(template_name="hello", template_params=()))
         [body] = fake.requests
     assert "components" not in body["template"]
@@ -172,8 +166,7 @@ def test_a_proxy_error_page_is_transient(wa: FakeWhatsApp, status: int) -> None:
 
 def test_a_provider_that_is_down_is_transient(settings: Any) -> None:
     with FakeWhatsApp() as fake:
-        for name, value in fake.settings().items():
-            setattr(settings, name, value)
+        tg_world.point_at(fake, settings)
     with pytest.raises(TransientError) as caught:
         WhatsAppCloud().send(_out())
     assert caught.value.code == "network"

@@ -5,7 +5,7 @@ to the local providers, and the providers' signed webhooks reach the running sit
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 from urllib.request import urlopen
 
@@ -15,7 +15,7 @@ from mamapro.notify import outbox, sender, telegram_links
 from mamapro.notify.fakes.telegram import FakeTelegram
 from mamapro.notify.fakes.whatsapp import FakeWhatsApp
 from mamapro.notify.models import Delivery, MessageKind, TelegramLink
-from mamapro.notify.tests import outbox_world
+from mamapro.notify.tests import outbox_world, tg_world
 from mamapro.people.models import Participant
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -26,22 +26,8 @@ NOON = outbox_world.NOON
 CHAT = "501234567"
 
 
-@pytest.fixture
-def wa(settings: Any) -> Iterator[FakeWhatsApp]:
-    with FakeWhatsApp() as fake:
-        for name, value in fake.settings().items():
-            setattr(settings, name, value)
-        settings.WHATSAPP_RATE_PER_SECOND = 0
-        yield fake
-
-
-@pytest.fixture
-def tg(settings: Any) -> Iterator[FakeTelegram]:
-    with FakeTelegram() as fake:
-        for name, value in fake.settings().items():
-            setattr(settings, name, value)
-        settings.TELEGRAM_RATE_PER_SECOND = 0
-        yield fake
+tg = tg_world.tg
+wa = tg_world.any_template_wa
 
 
 def _send(her: Participant, key: str) -> Delivery:
