@@ -181,6 +181,15 @@ class Channels:
         return max(1, min(limit, int(min(rates) * LEASE.total_seconds() / 3)))
 
 
+_HER_UNNEEDED = (
+    "iin",
+    "iin_digest",
+    "address",
+    "safe_contact_note",
+    "search_key",
+    "roster_key",
+)
+
 # --- Claiming --------------------------------------------------------------------------------
 
 
@@ -202,6 +211,8 @@ def claim(limit: int, now: dt.datetime, channels: Iterable[str]) -> list[Deliver
     return list(
         Delivery.objects.filter(claim=token, status=S.SENDING)
         .select_related("participant__centre", "user")
+        # Not needed to send, and decrypting them is most of the read's cost.
+        .defer("text", *(f"participant__{name}" for name in _HER_UNNEEDED))
         .order_by("send_after", "id")
     )
 
@@ -374,11 +385,40 @@ def _prepare(rows: Sequence[Delivery], now: dt.datetime) -> tuple[list[Prepared]
 
 
 def _write_before_sending(ready: list[Prepared], settled: list[Delivery]) -> None:
-    """One statement: every settled row's outcome, and the texts of the SMS about to go (an
-    in-doubt SMS is looked up by its exact text)."""
-    rows = settled + [p.row for p in ready if p.row.channel in LOOKUP_CHANNELS]
-    if rows:
-        Delivery.objects.bulk_update(rows, WRITE_FIELDS)
+    """Before the first send of the batch: every settled row's outcome (one statement), and
+    the texts of the SMS about to go (an in-doubt SMS is looked up by its exact text) — one
+    prepared UPDATE run for all of them in one transaction: a CASE over the batch would cost
+    more than the sends themselves."""
+    if settled:
+        Delivery.objects.bulk_update(settled, WRITE_FIELDS)
+    texts = [p.row for p in ready if p.row.channel in LOOKUP_CHANNELS]
+    if not texts:
+        return
+    text_field = Delivery._meta.get_field("text")
+    sql = (
+        "UPDATE notify_delivery SET text = %s, template_id = %s, discreet = %s, reason = '', "
+        "error = '' WHERE id = %s AND claim = %s"
+    )
+    params = [
+        (
+            text_field.get_db_prep_save(row.text, connection),
+            row.template_id,
+            row.discreet,
+            row.pk,
+            row.claim,
+        )
+        for row in texts
+    ]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+assert Delivery._meta.db_table == "notify_delivery"  # the statements below name it
+_SENT_SQL = (
+    "UPDATE notify_delivery SET status = 'sent', provider_message_id = %s, sent_at = %s, "
+    "parts = %s, status_rank = 1, reason = '', error = '' "
+    "WHERE id = %s AND claim = %s AND status = 'sending'"
+)
 
 
 def _finish(row: Delivery, **fields: Any) -> bool:
@@ -448,7 +488,21 @@ def _send_one(p: Prepared, channels: Channels, now: dt.datetime | None) -> bool:
         # lease `recover_in_doubt` settles it as after a crash (never blindly resent).
         logger.exception("delivery %s: unexpected error from the %s adapter", row.pk, row.channel)
         return False
-    return _finish(row, **_sent_fields(sent, at))
+    return _record_sent(row, sent, at)
+
+
+def _record_sent(row: Delivery, sent: Sent, at: dt.datetime) -> bool:
+    """The hot path's one UPDATE per message, as a plain prepared statement (the ORM's
+    compilation of `update()` cost a third of the row's time in the benchmark)."""
+    sent_at = Delivery._meta.get_field("sent_at").get_db_prep_save(at, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _SENT_SQL, [sent.provider_message_id, sent_at, sent.parts, row.pk, row.claim]
+        )
+        done = cursor.rowcount
+    if not done:
+        logger.warning("delivery %s: claim lost before its result was recorded", row.pk)
+    return bool(done)
 
 
 def send_batch(rows: Sequence[Delivery], channels: Channels, now: dt.datetime | None = None) -> int:

@@ -41,6 +41,11 @@ def test_a_queued_sms_is_sent_once_in_her_language(woman: Any, sms: Any) -> None
     assert message.to == her.phone.lstrip("+")
     assert got.text == message.text
     assert not message.flash
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT text FROM notify_delivery WHERE id = %s", [row.pk])
+        stored = cursor.fetchone()[0]
+    assert stored
+    assert message.text not in stored  # encrypted at rest, whatever path wrote it
 
 
 def test_flash_sms_when_she_asked_for_it(woman: Any, sms: Any) -> None:
