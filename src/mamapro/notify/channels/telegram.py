@@ -21,7 +21,8 @@ Webhook (`POST /hooks/telegram`): Telegram sends the `secret_token` we gave `set
 `X-Telegram-Bot-Api-Secret-Token`; it is compared in constant time. Updates read: `message`
 (her text, a `/start <token>`) and `callback_query` (a button she pressed), each as an
 `Inbound` whose `provider_message_id` is the update's `update_id` (unique per bot; a
-`message_id` is unique only within one chat). A button press is acknowledged in the webhook's
+`message_id` is unique only within one chat); her blocking the bot (`my_chat_member`, status
+"kicked") is read as her "/stop". A button press is acknowledged in the webhook's
 own answer (`answerCallbackQuery`, no text), so her app stops its spinner without a second
 request from us.
 """
@@ -198,6 +199,24 @@ def read_update(update: Any) -> WebhookResult:
                     text=text,
                     provider_message_id=update_id,
                     at=_at(message.get("date")),
+                )
+            )
+        return result
+    member = update.get("my_chat_member")
+    if isinstance(member, dict):
+        chat = _chat_id(member)
+        new = member.get("new_chat_member")
+        status = new.get("status") if isinstance(new, dict) else None
+        if chat and member["chat"].get("type") == "private" and status == "kicked":
+            # She blocked the bot: no message can reach her there any more, and it is her
+            # doing — read as her "/stop" (her waiting messages are cancelled at once instead
+            # of each failing with 403).
+            result.inbound.append(
+                Inbound(
+                    sender=chat,
+                    text="/stop",
+                    provider_message_id=update_id,
+                    at=_at(member.get("date")),
                 )
             )
         return result

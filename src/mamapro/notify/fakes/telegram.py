@@ -237,6 +237,24 @@ class FakeTelegram(LocalServer):
             },
         }
 
+    def blocked_update(self, chat_id: int | str) -> dict[str, Any]:
+        """The Update Telegram sends when she blocks the bot (`my_chat_member`, "kicked")."""
+        chat = int(chat_id)
+        return {
+            "update_id": next(self._updates),
+            "my_chat_member": {
+                "chat": {"id": chat, "type": "private", "first_name": "А"},
+                "from": {"id": chat, "is_bot": False, "first_name": "А"},
+                "date": 1_790_000_000,
+                "old_chat_member": {"status": "member", "user": {"id": 123456789, "is_bot": True}},
+                "new_chat_member": {
+                    "status": "kicked",
+                    "until_date": 0,
+                    "user": {"id": 123456789, "is_bot": True},
+                },
+            },
+        }
+
     def update_headers(self, secret: str | None = None) -> dict[str, str]:
         """The header Telegram sends with each update (for the test client's `headers=`)."""
         return {

@@ -300,3 +300,23 @@ def test_telegram_with_a_wrong_secret_changes_nothing(
     assert response.status_code == 403
     assert TelegramLink.objects.get().used_at is None
     assert tg.messages == []
+
+
+def test_her_blocking_the_bot_stops_telegram(
+    her: Participant,
+    tg: FakeTelegram,
+    client: Client,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    _linked(her, tg, CHAT, django_capture_on_commit_callbacks, client)
+    queued = _delivery(her, "telegram", Delivery.Status.QUEUED, "tg-blocked")
+    response = client.post(
+        reverse("notify_hook_telegram"),
+        data=json.dumps(tg.blocked_update(CHAT)),
+        content_type="application/json",
+        headers=tg.update_headers(),
+    )
+    assert response.status_code == 200
+    assert "telegram" not in _channels(her)
+    queued.refresh_from_db()
+    assert queued.status == "cancelled"

@@ -264,3 +264,17 @@ def test_signed_but_unusable_updates_carry_nothing(tg: FakeTelegram, body: str) 
     result = TelegramBot().parse_webhook(request)
     assert result.inbound == []
     assert result.updates == []
+
+
+def test_her_blocking_the_bot_is_read_as_her_stop(tg: FakeTelegram) -> None:
+    update = tg.blocked_update(CHAT)
+    [inbound] = TelegramBot().parse_webhook(_hook(update, tg.update_headers())).inbound
+    assert (inbound.sender, inbound.text) == (CHAT, "/stop")
+    assert inbound.provider_message_id == str(update["update_id"])
+    # Unblocking, or a group the bot leaves, is nothing of hers.
+    unblocked = tg.blocked_update(CHAT)
+    unblocked["my_chat_member"]["new_chat_member"]["status"] = "member"
+    group = tg.blocked_update("-100123")
+    group["my_chat_member"]["chat"]["type"] = "group"
+    for other in (unblocked, group):
+        assert TelegramBot().parse_webhook(_hook(other, tg.update_headers())).inbound == []
