@@ -4,11 +4,13 @@ which names no child and no adult. Her erasure blanks her messages and forgets h
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from mamapro.kidsroom.models import Alert
 from mamapro.notify import outbox, sender, services
@@ -87,7 +89,14 @@ def test_tick_runs_the_programmes_and_the_messages(woman: Any, sms: Any) -> None
     out = StringIO()
     her = woman()
     outbox.queue(her, "confirmed", key="k")
+    old_task = DBTaskResult.objects.get()
+    DBTaskResult.objects.filter(pk=old_task.pk).update(
+        status="SUCCESSFUL", finished_at=timezone.now() - dt.timedelta(days=8)
+    )
     call_command("tick", stdout=out)
+    assert not DBTaskResult.objects.filter(pk=old_task.pk).exists()  # pruned
+    # ...and the queued message got a new wake-up.
+    assert DBTaskResult.objects.filter(status="READY").count() == 1
     text = out.getvalue()
     assert "offers expired:" in text  # the programmes' tick
     assert "reminders queued:" in text  # the triggers' schedule

@@ -29,10 +29,11 @@ class Command(BaseCommand):
             recovered = sender.recover_in_doubt(now, channels=channels)
             woke = tasks.ensure_wakeup(channels.names, now=now)
             polled = sender.poll_statuses(now, channels=channels)
+        # Finished wake-up tasks are only bookkeeping (the outbox rows are the record).
+        call_command("prune_db_task_results", queue_name="*", min_age_days=7, verbosity=0)
         if reminders is not None:
             self.stdout.write(
-                f"reminders queued: {reminders.reminders} (sessions tomorrow: "
-                f"{reminders.sessions})"
+                f"reminders queued: {reminders.reminders} (sessions tomorrow: {reminders.sessions})"
             )
         self.stdout.write(
             f"messages in doubt: {recovered.sent} found sent, {recovered.requeued} queued "
