@@ -50,6 +50,8 @@ from mamapro.notify.channels.base import (
 from mamapro.notify.channels.http import HttpAdapter
 
 SECRET_HEADER = "HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN"  # noqa: S105 (a header name)
+# The updates `read_update` acts on (setWebhook's `allowed_updates`).
+ALLOWED_UPDATES = ("message", "callback_query", "my_chat_member")
 # Telegram's own limit for one message's text.
 MAX_TEXT = 4096
 
@@ -124,6 +126,17 @@ class TelegramBot(HttpAdapter):
         raise NotImplementedError("the Telegram Bot API cannot tell whether a message went out")
 
     # --- webhook ----------------------------------------------------------------------------
+
+    def set_webhook(self, url: str) -> None:
+        """Tell Telegram where to post updates, with our secret and only the updates we read."""
+        self._call(
+            "setWebhook",
+            {
+                "url": url,
+                "secret_token": settings.TELEGRAM_WEBHOOK_SECRET,
+                "allowed_updates": list(ALLOWED_UPDATES),
+            },
+        )
 
     def parse_webhook(self, request: HttpRequest) -> WebhookResult:
         secret = settings.TELEGRAM_WEBHOOK_SECRET

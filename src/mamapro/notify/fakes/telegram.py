@@ -1,6 +1,7 @@
 """A local Telegram Bot API: `POST /bot<token>/<method>` with JSON, answered with the Bot
 API's envelope (`{"ok": true, "result": …}` or `{"ok": false, "error_code", "description",
-"parameters": {"retry_after"}}`), for `sendMessage`, `answerCallbackQuery` and `getMe`.
+"parameters": {"retry_after"}}`), for `sendMessage`, `answerCallbackQuery`, `setWebhook`
+and `getMe`.
 
     with FakeTelegram() as tg:
         with override_settings(**tg.settings()):
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -66,6 +68,8 @@ class FakeTelegram(LocalServer):
         self._message_ids: Counter[int] = Counter()
         self._updates = itertools.count(700_000_001)
         self._callbacks = itertools.count(1)
+        # What setWebhook was last given (url, secret_token, allowed_updates).
+        self.webhook: dict[str, Any] = {}
 
     @property
     def url(self) -> str:
@@ -143,6 +147,17 @@ class FakeTelegram(LocalServer):
         if name == "answerCallbackQuery":
             if not payload.get("callback_query_id"):
                 return _error(400, "Bad Request: query is too old and response timeout expired")
+            return _ok(True)
+        if name == "setWebhook":
+            secret = str(payload.get("secret_token", ""))
+            if not payload.get("url", "").startswith("https://"):
+                return _error(
+                    400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
+                )
+            if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+                return _error(400, "Bad Request: secret token contains unallowed characters")
+            with self.lock:
+                self.webhook = dict(payload)
             return _ok(True)
         if name == "getMe":
             return _ok({"id": 123456789, "is_bot": True, "username": self.bot_name})

@@ -278,3 +278,44 @@ def test_her_blocking_the_bot_is_read_as_her_stop(tg: FakeTelegram) -> None:
     group["my_chat_member"]["chat"]["type"] = "group"
     for other in (unblocked, group):
         assert TelegramBot().parse_webhook(_hook(other, tg.update_headers())).inbound == []
+
+
+def test_the_webhook_is_registered_with_our_secret(tg: FakeTelegram, settings: Any) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.SITE_URL = "https://centre.example.kz"
+    out = StringIO()
+    call_command("telegram_webhook", stdout=out)
+    assert tg.webhook == {
+        "url": "https://centre.example.kz/hooks/telegram",
+        "secret_token": tg.webhook_secret,
+        "allowed_updates": ["message", "callback_query", "my_chat_member"],
+    }
+    assert "https://centre.example.kz/hooks/telegram" in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("site", "url", "says"),
+    [("", "", "SITE_URL"), ("http://plain.example", "", "HTTPS")],
+)
+def test_the_webhook_command_names_what_is_wrong(
+    tg: FakeTelegram, settings: Any, site: str, url: str, says: str
+) -> None:
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    settings.SITE_URL = site
+    with pytest.raises(CommandError, match=says):
+        call_command("telegram_webhook", url=url)
+    assert tg.webhook == {}
+
+
+def test_the_webhook_command_without_a_bot(settings: Any) -> None:
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    settings.TELEGRAM_BOT_TOKEN = ""
+    with pytest.raises(CommandError, match="TELEGRAM_BOT_TOKEN"):
+        call_command("telegram_webhook", url="https://x.example/hooks/telegram")
