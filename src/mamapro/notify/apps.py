@@ -8,9 +8,11 @@ class NotifyConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
-        from mamapro.notify import receivers  # noqa: F401
-        from mamapro.notify import panels  # noqa: F401  (her deliveries on her page)
-        from mamapro.notify import views_telegram  # noqa: F401  (her Telegram on her page)
-        from mamapro.notify import erasure
+        from mamapro.notify import (
+            erasure,
+            panels,  # noqa: F401  (her deliveries on her page)
+            receivers,  # noqa: F401
+            views_telegram,  # noqa: F401  (her Telegram on her page)
+        )
 
         erasure.register()  # her erasure blanks her messages and forgets her chat

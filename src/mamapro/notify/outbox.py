@@ -448,7 +448,9 @@ def retry(delivery: Delivery, *, actor: User | None = None) -> Delivery:
     now = timezone.now()
     with transaction.atomic():
         row = (
-            Delivery.objects.select_for_update()
+            # Only the delivery's row: PostgreSQL refuses FOR UPDATE on the outer join to
+            # a nullable participant.
+            Delivery.objects.select_for_update(of=("self",))
             .select_related("participant__centre")
             .get(pk=delivery.pk)
         )

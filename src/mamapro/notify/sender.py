@@ -29,7 +29,8 @@ What a crash (kill -9) can and cannot do, per provider — the exact guarantee:
 - Before a message is handed to its provider its text is written to the row (for SMS the
   whole batch's texts in one statement before the first send; for the other channels each
   row's text just before its own send). A row found `sending` after its lease
-  (`LEASE`, or at a worker's start when it is the only worker) is in doubt:
+  (`LEASE`, or at a worker's start when it is the only worker) is in doubt, and
+  `notify/recovery.py` settles it:
   - no text yet → the provider never saw it: queued again (not lost);
   - **SMS (Mobizon)**: the adapter asks Mobizon's message list for a message to that number
     with that exact text since the claim (`find_sent`): found → recorded as sent with
@@ -298,7 +299,7 @@ def _gate(row: Delivery, facts: outbox.GateFacts, now: dt.datetime) -> tuple[out
     return facts.decide(participant, row.channel, now), True
 
 
-def _outgoing(row: Delivery, to: str, text: str, **extra: Any) -> Outgoing:
+def outgoing(row: Delivery, to: str, text: str, **extra: Any) -> Outgoing:
     return Outgoing(
         delivery_id=row.pk,
         idempotency_key=row.idempotency_key,
@@ -367,7 +368,7 @@ def _prepare(rows: Sequence[Delivery], now: dt.datetime) -> tuple[list[Prepared]
             settle(row, S.FAILED, outbox.BAD_ADDRESS, error=str(exc))
             continue
         participant = row.participant
-        message = _outgoing(
+        message = outgoing(
             row,
             to,
             rendered.text,
@@ -421,24 +422,12 @@ _SENT_SQL = (
 )
 
 
-def _finish(row: Delivery, **fields: Any) -> bool:
+def finish(row: Delivery, **fields: Any) -> bool:
     """Record the provider's answer: one UPDATE, only while the claim is still ours."""
     done = Delivery.objects.filter(pk=row.pk, claim=row.claim, status=S.SENDING).update(**fields)
     if not done:
         logger.warning("delivery %s: claim lost before its result was recorded", row.pk)
     return bool(done)
-
-
-def _sent_fields(sent: Sent, at: dt.datetime) -> dict[str, Any]:
-    return {
-        "status": S.SENT,
-        "provider_message_id": sent.provider_message_id,
-        "sent_at": at,
-        "parts": sent.parts,
-        "status_rank": 1,
-        "reason": "",
-        "error": "",
-    }
 
 
 def _send_one(p: Prepared, channels: Channels, now: dt.datetime | None) -> bool:
@@ -460,9 +449,9 @@ def _send_one(p: Prepared, channels: Channels, now: dt.datetime | None) -> bool:
             return False
         error = str(exc)[:300]
         if row.attempts >= MAX_ATTEMPTS:
-            _finish(row, status=S.FAILED, reason=outbox.TOO_MANY_ATTEMPTS, error=error)
+            finish(row, status=S.FAILED, reason=outbox.TOO_MANY_ATTEMPTS, error=error)
         else:
-            _finish(
+            finish(
                 row,
                 status=S.QUEUED,
                 reason=outbox.RETRYING,
@@ -472,10 +461,10 @@ def _send_one(p: Prepared, channels: Channels, now: dt.datetime | None) -> bool:
             )
         return False
     except PermanentError as exc:
-        _finish(row, status=S.FAILED, reason=outbox.PERMANENT_ERROR, error=str(exc)[:300])
+        finish(row, status=S.FAILED, reason=outbox.PERMANENT_ERROR, error=str(exc)[:300])
         return False
     except NotConfigured:
-        _finish(
+        finish(
             row,
             status=S.QUEUED,
             reason=outbox.PROVIDER_NOT_CONFIGURED,
@@ -488,10 +477,10 @@ def _send_one(p: Prepared, channels: Channels, now: dt.datetime | None) -> bool:
         # lease `recover_in_doubt` settles it as after a crash (never blindly resent).
         logger.exception("delivery %s: unexpected error from the %s adapter", row.pk, row.channel)
         return False
-    return _record_sent(row, sent, at)
+    return record_sent(row, sent, at)
 
 
-def _record_sent(row: Delivery, sent: Sent, at: dt.datetime) -> bool:
+def record_sent(row: Delivery, sent: Sent, at: dt.datetime) -> bool:
     """The hot path's one UPDATE per message, as a plain prepared statement (the ORM's
     compilation of `update()` cost a third of the row's time in the benchmark)."""
     sent_at = Delivery._meta.get_field("sent_at").get_db_prep_save(at, connection)
@@ -556,99 +545,3 @@ def send_due(
     if now is None:
         tasks.ensure_wakeup(channels.names)
     return total
-
-
-# --- After a crash ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Recovered:
-    sent: int = 0
-    requeued: int = 0
-    in_doubt: int = 0
-    unresolved: int = 0
-
-
-def recover_in_doubt(
-    now: dt.datetime | None = None,
-    *,
-    lease: dt.timedelta = LEASE,
-    channels: Channels | None = None,
-) -> Recovered:
-    """Settle rows left `sending` longer than `lease` (their worker died): see the module
-    docstring for what happens per provider. `lease=0` at the start of the only worker."""
-    now = now or timezone.now()
-    rows = list(
-        Delivery.objects.filter(status=S.SENDING, claimed_at__lte=now - lease).select_related(
-            "participant__centre", "user"
-        )
-    )
-    if not rows:
-        return Recovered()
-    channels = channels or Channels.load()
-    book = Book.load(rows)
-    counts = {"sent": 0, "requeued": 0, "in_doubt": 0, "unresolved": 0}
-
-    def requeue(row: Delivery) -> None:
-        if _finish(row, status=S.QUEUED, send_after=now, claim="", text=""):
-            counts["requeued"] += 1
-
-    for row in rows:
-        if not row.text:
-            requeue(row)  # never handed to a provider
-            continue
-        found_adapter = channels.adapters.get(row.channel)
-        if found_adapter is None:
-            counts["unresolved"] += 1  # its channel is off now; settled once it is back
-            continue
-        try:
-            to = book.address(row)
-        except BadAddress:
-            # Its address was refused before any send: nothing went.
-            requeue(row)
-            continue
-        message = _outgoing(row, to, row.text)
-        try:
-            sent = found_adapter.find_sent(message)
-        except NotImplementedError:
-            if _finish(row, status=S.FAILED, reason=outbox.IN_DOUBT):
-                counts["in_doubt"] += 1
-            continue
-        except Exception:
-            logger.warning("delivery %s: could not ask the provider; later", row.pk)
-            counts["unresolved"] += 1
-            continue
-        if sent is None:
-            requeue(row)
-        elif _finish(row, **_sent_fields(sent, row.claimed_at or now)):
-            counts["sent"] += 1
-    return Recovered(**counts)
-
-
-# --- Statuses we were not told about ---------------------------------------------------------
-
-
-def poll_statuses(now: dt.datetime | None = None, *, channels: Channels | None = None) -> int:
-    """Ask providers about messages sent in the last 24 hours without a final status (the
-    fallback for webhooks that never came). Returns how many rows changed."""
-    now = now or timezone.now()
-    channels = channels or Channels.load()
-    pending = Delivery.objects.filter(
-        status=S.SENT,
-        sent_at__gte=now - dt.timedelta(hours=24),
-        channel__in=channels.names,
-    ).exclude(provider_message_id="")
-    ids: dict[str, list[str]] = defaultdict(list)
-    for channel, provider_id in pending.values_list("channel", "provider_message_id")[:5000]:
-        ids[channel].append(provider_id)
-    changed = 0
-    for channel, provider_ids in ids.items():
-        found_adapter = channels.adapters[channel]
-        for start in range(0, len(provider_ids), 100):
-            try:
-                updates = found_adapter.poll(provider_ids[start : start + 100])
-            except Exception:
-                logger.warning("polling %s failed; the webhook or the next tick may tell", channel)
-                break
-            changed += outbox.apply_updates(channel, updates)
-    return changed

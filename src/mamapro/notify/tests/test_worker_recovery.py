@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from mamapro.notify import outbox, sender
+from mamapro.notify import outbox, recovery, sender
 from mamapro.notify.channels.base import Outgoing
 from mamapro.notify.channels.mobizon import MobizonSMS
 from mamapro.notify.models import Delivery, TelegramLink
@@ -45,7 +45,7 @@ def test_an_sms_the_provider_took_is_recorded_sent_not_resent(woman: Any, sms: A
         Outgoing(row.pk, row.idempotency_key, her.phone, "Сәлем!", "kk", claimed_at=claimed_at)
     )
     _claimed(row, text="Сәлем!", ago=dt.timedelta(minutes=5))
-    result = sender.recover_in_doubt()
+    result = recovery.recover_in_doubt()
     assert (result.sent, result.requeued, result.in_doubt) == (1, 0, 0)
     got = fresh(row)
     assert (got.status, got.provider_message_id) == ("sent", sent.provider_message_id)
@@ -58,7 +58,7 @@ def test_an_sms_the_provider_never_saw_is_queued_again_and_sent_once(woman: Any,
     row = outbox.queue(her, "confirmed", key="k")
     assert row is not None
     _claimed(row, text="Сәлем!", ago=dt.timedelta(minutes=5))
-    result = sender.recover_in_doubt()
+    result = recovery.recover_in_doubt()
     assert (result.sent, result.requeued) == (0, 1)
     assert fresh(row).status == "queued"
     assert sender.send_due() == 1
@@ -70,10 +70,10 @@ def test_a_claim_inside_its_lease_is_left_alone(woman: Any, sms: Any) -> None:
     row = outbox.queue(her, "confirmed", key="k")
     assert row is not None
     _claimed(row, text="Сәлем!", ago=dt.timedelta(seconds=30))
-    assert sender.recover_in_doubt() == sender.Recovered()
+    assert recovery.recover_in_doubt() == recovery.Recovered()
     assert fresh(row).status == "sending"
     # The only worker, at its start, need not wait for the lease.
-    assert sender.recover_in_doubt(lease=dt.timedelta(0)).requeued == 1
+    assert recovery.recover_in_doubt(lease=dt.timedelta(0)).requeued == 1
 
 
 def test_a_row_never_handed_over_is_queued_again(woman: Any, sms: Any) -> None:
@@ -81,7 +81,7 @@ def test_a_row_never_handed_over_is_queued_again(woman: Any, sms: Any) -> None:
     row = outbox.queue(her, "confirmed", key="k")
     assert row is not None
     _claimed(row, text="", ago=dt.timedelta(minutes=5))
-    assert sender.recover_in_doubt().requeued == 1
+    assert recovery.recover_in_doubt().requeued == 1
     assert sms.requests == []  # not even looked up
 
 
@@ -103,7 +103,7 @@ def test_a_telegram_message_in_doubt_is_never_resent(woman: Any, settings: Any) 
     assert row is not None
     assert row.channel == "telegram"
     _claimed(row, text="Сәлем!", ago=dt.timedelta(minutes=5))
-    assert sender.recover_in_doubt().in_doubt == 1
+    assert recovery.recover_in_doubt().in_doubt == 1
     got = fresh(row)
     assert (got.status, got.reason) == ("failed", outbox.IN_DOUBT)
     assert "check with her before retrying" in outbox.explain(got)
@@ -120,7 +120,7 @@ def test_a_timeout_leaves_the_sms_in_doubt_then_the_lookup_settles_it(woman: Any
     assert fresh(row).status == "sending"
     sms.slow(0)
     time.sleep(0.6)  # the fake finishes taking it
-    result = sender.recover_in_doubt(lease=dt.timedelta(0))
+    result = recovery.recover_in_doubt(lease=dt.timedelta(0))
     assert result.sent == 1
     assert fresh(row).status == "sent"
     assert len(sms.messages) == 1

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from mamapro.core.models import AuditEntry
-from mamapro.notify import outbox, sender
+from mamapro.notify import outbox, recovery, sender
 from mamapro.notify.channels.base import StatusUpdate
 from mamapro.notify.models import Delivery
 from mamapro.notify.tests import outbox_world
@@ -220,7 +220,7 @@ def test_polling_asks_mobizon_for_what_it_has_not_reported(woman: Any, sms: Any)
     assert row is not None
     sender.send_due()
     sms.set_status(fresh(row).provider_message_id, "DELIVRD")
-    assert sender.poll_statuses() == 1
+    assert recovery.poll_statuses() == 1
     assert fresh(row).status == "delivered"
 
 

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from mamapro.core import audit
-from mamapro.notify import sender, tasks
+from mamapro.notify import recovery, sender, tasks
 
 
 class Command(BaseCommand):
@@ -26,9 +26,9 @@ class Command(BaseCommand):
         with audit.acting_as(None, via="cli"):
             reminders = _schedule(now)
             channels = sender.Channels.load()
-            recovered = sender.recover_in_doubt(now, channels=channels)
+            recovered = recovery.recover_in_doubt(now, channels=channels)
             woke = tasks.ensure_wakeup(channels.names, now=now)
-            polled = sender.poll_statuses(now, channels=channels)
+            polled = recovery.poll_statuses(now, channels=channels)
         # Finished wake-up tasks are only bookkeeping (the outbox rows are the record).
         call_command("prune_db_task_results", queue_name="*", min_age_days=7, verbosity=0)
         if reminders is not None:

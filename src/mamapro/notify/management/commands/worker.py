@@ -16,7 +16,7 @@ from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
 from mamapro.core import audit
-from mamapro.notify import sender, tasks
+from mamapro.notify import recovery, sender, tasks
 
 
 class _Worker(Worker):
@@ -57,7 +57,7 @@ class Command(BaseCommand):
                 found.addHandler(logging.StreamHandler(self.stdout))
         lease = dt.timedelta(0) if options["only_worker"] else sender.LEASE
         with audit.acting_as(None, via="cli"):
-            recovered = sender.recover_in_doubt(lease=lease)
+            recovered = recovery.recover_in_doubt(lease=lease)
             tasks.ensure_wakeup(sender.Channels.load().names)
         if any((recovered.sent, recovered.requeued, recovered.in_doubt)):
             self.stdout.write(
