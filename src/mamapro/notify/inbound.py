@@ -90,9 +90,7 @@ def _stop(channel: str, women: list[Participant]) -> None:
         status__in=[Delivery.Status.QUEUED, Delivery.Status.WAITING],
     ).update(status=Delivery.Status.CANCELLED, reason=safe_contact.CHANNEL_NOT_SAFE)
     if channel == Channel.TELEGRAM:
-        TelegramLink.objects.filter(participant_id__in=ids, revoked_at__isnull=True).update(
-            revoked_at=timezone.now()
-        )
+        telegram_links.revoke_links(ids, timezone.now())
 
 
 def _stored_text(message: Inbound) -> str:

@@ -101,6 +101,14 @@ def state(link: TelegramLink | None, now: dt.datetime | None = None) -> str:
     return "given" if link.expires_at > now else "none"
 
 
+def revoke_links(participant_ids: list[int], now: dt.datetime) -> int:
+    """Her links stop working and their chats are forgotten (a revoked chat is never
+    written to again, so there is no reason to keep it)."""
+    return TelegramLink.objects.filter(
+        participant_id__in=participant_ids, revoked_at__isnull=True
+    ).update(revoked_at=now, chat_id="", chat_digest=None)
+
+
 def _may_link(participant: Participant, now: dt.datetime) -> safe_contact.Decision:
     return safe_contact.decide(participant, Channel.TELEGRAM, now)
 
@@ -141,9 +149,7 @@ def create_link(
     decision = _may_link(participant, now)
     if decision.reason not in _LINKABLE:
         raise Refused(decision.explain())
-    revoked = TelegramLink.objects.filter(participant=participant, revoked_at__isnull=True).update(
-        revoked_at=now
-    )
+    revoked = revoke_links([participant.pk], now)
     if _set_telegram(participant, on=False):
         # Her old chat stops being safe until she confirms the new one.
         audit.record(

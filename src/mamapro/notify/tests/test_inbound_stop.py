@@ -320,3 +320,12 @@ def test_her_blocking_the_bot_stops_telegram(
     assert "telegram" not in _channels(her)
     queued.refresh_from_db()
     assert queued.status == "cancelled"
+
+
+def test_a_stopped_chat_is_forgotten(
+    her: Participant, tg: FakeTelegram, client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    link = _linked(her, tg, CHAT, django_capture_on_commit_callbacks, client)
+    inbound.handle("telegram", [Inbound(sender=CHAT, text="STOP", provider_message_id="u-stop")])
+    link.refresh_from_db()
+    assert (link.chat_id, link.chat_digest) == ("", None)

@@ -118,6 +118,7 @@ def test_a_new_link_revokes_the_old_one_and_telegram_waits_for_her_again(
     telegram_links.create_link(her, coordinator)
     link.refresh_from_db()
     assert link.revoked_at is not None
+    assert (link.chat_id, link.chat_digest) == ("", None)  # the old chat is forgotten
     assert "telegram" not in _reload(her).contact_channels
     relinked = AuditEntry.objects.filter(details__event="telegram_relinked").get()
     assert relinked.actor == coordinator
