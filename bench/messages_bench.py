@@ -295,6 +295,20 @@ def _crash_phase(env: dict[str, str], var_dir: Path, expected: int, kill_after: 
     }
 
 
+def _code() -> dict[str, Any]:
+    """Which code was measured: the commit, and any uncommitted change under notify/ (the
+    worker was being changed by others while the bench ran)."""
+
+    def git(*args: str) -> str:
+        out = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=False)
+        return out.stdout.strip()
+
+    return {
+        "head": git("rev-parse", "--short", "HEAD"),
+        "uncommitted_under_notify": git("status", "--short", "src/mamapro/notify").splitlines(),
+    }
+
+
 def _machine() -> dict[str, Any]:
     facts: dict[str, Any] = {
         "cores": os.cpu_count(),
@@ -348,10 +362,9 @@ def bench(db: str, messages: int, kill_after: int, profile: int) -> dict[str, An
 
 def _profile(env: dict[str, str], count: int) -> dict[str, Any]:
     """`sender.send_due` over `count` fresh reminders in one process, first with timers
-    around its parts, then (another `count`) under cProfile, then (another) with the SMS
-    texts written by a plain UPDATE instead of `bulk_update` — a what-if, not the worker."""
+    around its parts, then (another `count`) under cProfile."""
     out: dict[str, Any] = {}
-    for index, mode in ((2, "timers"), (3, "cprofile"), (4, "what-if")):
+    for index, mode in ((2, "timers"), (3, "cprofile")):
         phase = f"profile-{mode}"
         with Fake() as fake:
             env = {**env, "SMS_API_URL": fake.url}
@@ -753,6 +766,8 @@ TIMED = [
     ("mamapro.notify.sender", "_write_before_sending"),
     ("mamapro.notify.sender", "_send_one"),
     ("mamapro.notify.channels.mobizon", "MobizonSMS.send"),
+    ("mamapro.notify.sender", "record_sent"),
+    ("mamapro.notify.sender", "finish"),
     ("mamapro.notify.sender", "_finish"),
 ]
 
@@ -787,33 +802,6 @@ def _wrap_timers() -> dict[str, list[float]]:
     return spent
 
 
-def _lean_write_before_sending(ready: list[Any], settled: list[Any]) -> None:
-    """A WHAT-IF, in the profiling process only (the worker's code is not changed): the
-    settled rows as the sender writes them, but the SMS texts about to go by one
-    `executemany` of a plain UPDATE instead of `bulk_update`'s CASE over eight fields."""
-    from django.db import connection
-
-    from mamapro.notify import sender
-    from mamapro.notify.models import Delivery
-
-    if settled:
-        Delivery.objects.bulk_update(settled, sender.WRITE_FIELDS)
-    sms = [p.row for p in ready if p.row.channel in sender.LOOKUP_CHANNELS]
-    if not sms:
-        return
-    text = Delivery._meta.get_field("text")
-    table = Delivery._meta.db_table
-    with connection.cursor() as cur:
-        cur.executemany(
-            f"UPDATE {table} SET text = %s, template_id = %s, discreet = %s, reason = '', "  # noqa: S608
-            "error = '' WHERE id = %s",
-            [
-                (text.get_db_prep_value(r.text, connection), r.template_id, r.discreet, r.pk)
-                for r in sms
-            ],
-        )
-
-
 def step_profile(args: dict[str, Any]) -> dict[str, Any]:
     """`sender.send_due` in this process: with timers around its parts (`mode` "timers"),
     or under cProfile (`mode` "cprofile", slower, for the top of the call tree)."""
@@ -824,8 +812,6 @@ def step_profile(args: dict[str, Any]) -> dict[str, Any]:
     from mamapro.notify import sender
 
     rows = _phase_deliveries(args["phase"]).filter(status="queued").count()
-    if args["mode"] == "what-if":
-        sender._write_before_sending = _lean_write_before_sending
     profiler = cProfile.Profile() if args["mode"] == "cprofile" else None
     spent = _wrap_timers() if profiler is None else {}
     with _counting() as counter:
@@ -845,11 +831,6 @@ def step_profile(args: dict[str, Any]) -> dict[str, Any]:
         "queries": counter.count,
         "queries_per_message": round(counter.count / rows, 2) if rows else None,
     }
-    if args["mode"] == "what-if":
-        # The what-if's texts must read back as written (encrypted like the sender's).
-        sample = list(_phase_deliveries(args["phase"]).filter(status="sent")[:50])
-        result["what_if_texts_read_back"] = sum(1 for r in sample if r.text)
-        result["what_if_sample"] = len(sample)
     if profiler:
         stream = io.StringIO()
         pstats.Stats(profiler, stream=stream).sort_stats("cumulative").print_stats(45)
@@ -890,13 +871,18 @@ def _line(stamp: str, r: dict[str, Any]) -> str:
     )
 
 
-def _markdown(stamp: str, machine: dict[str, Any], results: list[dict[str, Any]]) -> str:
+def _markdown(
+    stamp: str, machine: dict[str, Any], code: dict[str, Any], results: list[dict[str, Any]]
+) -> str:
     out = [
         f"# Messages benchmark {stamp}",
         "",
         f"Machine: {machine.get('cpu', '?')}, {machine['cores']} cores, {machine['platform']}, "
-        f"Python {machine['python']}; load average at start {machine['loadavg_at_start']} "
-        "(a machine shared with other work: noisy).",
+        f"Python {machine['python']}; load average at start {machine['loadavg_at_start']}, "
+        f"at end {machine.get('loadavg_at_end')} (a machine shared with other work: noisy). "
+        f"Code: {code['head']}"
+        + (", with uncommitted changes under notify/" if code["uncommitted_under_notify"] else "")
+        + ".",
         "",
         "One worker (`mamapro worker`) against the local Mobizon server; the bare loop is the "
         "production adapter's `send` with the same recipients and texts, no database.",
@@ -922,7 +908,10 @@ def _markdown(stamp: str, machine: dict[str, Any], results: list[dict[str, Any]]
             f"- {r['db']} run {r['repeat']}: after the kill the outbox held "
             f"{k['database_after_kill']['by_status']}; restarted, done in "
             f"{k['seconds_from_restart_to_done']} s; final {k['by_status']}; "
-            f"accepted but unrecorded {k['accepted_but_unrecorded']}."
+            f"accepted but unrecorded {k['accepted_but_unrecorded']}. Bare loop: "
+            f"{r['ceiling']['http_ms_per_call']} ms a call "
+            f"({r['ceiling']['http_ms_per_call_with_3ms_work_between']} ms with 3 ms of work "
+            "between calls)."
         )
         if "profile" in r:
             p = r["profile"]["timers"]
@@ -956,6 +945,7 @@ def main() -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     machine = _machine()
+    code_at_start = _code()
     results = []
     failed = False
     for repeat in range(1, args.repeat + 1):
@@ -966,11 +956,17 @@ def main() -> int:
             print(_line(stamp, result), flush=True)
             failed |= not result["ok"]
     machine["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
-    payload = {"date": stamp, "machine": machine, "results": results}
+    payload = {
+        "date": stamp,
+        "machine": machine,
+        "code_at_start": code_at_start,
+        "code_at_end": _code(),
+        "results": results,
+    }
     (RESULTS / f"messages-{stamp}.json").write_text(
         json.dumps(payload, indent=2, ensure_ascii=False, default=str) + "\n"
     )
-    (RESULTS / f"messages-{stamp}.md").write_text(_markdown(stamp, machine, results))
+    (RESULTS / f"messages-{stamp}.md").write_text(_markdown(stamp, machine, code_at_start, results))
     return 1 if failed else 0
 
 
