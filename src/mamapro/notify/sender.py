@@ -27,10 +27,11 @@ number of queries per batch), and for each row:
 What a crash (kill -9) can and cannot do, per provider — the exact guarantee:
 
 - Before a message is handed to its provider its text is written to the row (for SMS the
-  whole batch's texts in one statement before the first send; for the other channels each
-  row's text just before its own send). A row found `sending` after its lease
-  (`LEASE`, or at a worker's start when it is the only worker) is in doubt, and
-  `notify/recovery.py` settles it:
+  whole batch's texts by one prepared statement in one transaction before the first send;
+  for the other channels each row's text just before its own send). A send that timed out,
+  or failed in a way the adapter could not classify, is left `sending` in the same doubt.
+  A row found `sending` after its lease (`LEASE`, or at a worker's start when it is the
+  only worker) is in doubt, and `notify/recovery.py` settles it:
   - no text yet → the provider never saw it: queued again (not lost);
   - **SMS (Mobizon)**: the adapter asks Mobizon's message list for a message to that number
     with that exact text since the claim (`find_sent`): found → recorded as sent with
@@ -42,8 +43,8 @@ What a crash (kill -9) can and cannot do, per provider — the exact guarantee:
     `failed`, reason `in_doubt` ("the worker stopped while sending; it may have gone out —
     check before retrying") and never resent automatically: a duplicate on her phone is
     worse than a missing one. Every other row of the batch had no text yet and is queued
-    again. So at most one message per killed worker per such channel needs a person's look,
-    none is duplicated, none is silently lost.
+    again. So at most one message per killed worker (and one per timed-out send) needs a
+    person's look; none is duplicated, none is silently lost.
 - A message acknowledged by the provider and recorded `sent` is never sent again: rows are
   only claimed from `queued`/`waiting`, and every write after the send is conditional on
   the claim token.
