@@ -188,3 +188,26 @@ def write_local_keys(var_dir: Path, keys: list[str]) -> None:
     with os.fdopen(fd, "w") as fh:
         fh.write("\n".join(keys) + "\n")
     tmp.replace(path)
+
+
+def check_message_settings(zone: str, part_price: str, reminder_hour: int) -> None:
+    """The messages' settings that are not plain numbers, each refused naming its variable."""
+    import decimal
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ImproperlyConfigured(
+            f"SMS_PROVIDER_TIME_ZONE={zone!r} is not a time zone (e.g. Asia/Almaty)."
+        ) from None
+    try:
+        price = decimal.Decimal(part_price)
+    except decimal.InvalidOperation:
+        price = decimal.Decimal(-1)
+    if not price.is_finite() or price < 0:
+        raise ImproperlyConfigured(
+            f"SMS_PART_PRICE_KZT={part_price!r} is not an amount in tenge (e.g. 12.00)."
+        )
+    if not 0 <= reminder_hour <= 23:
+        raise ImproperlyConfigured(f"NOTIFY_REMINDER_HOUR={reminder_hour} is not an hour (0-23).")

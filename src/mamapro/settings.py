@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mamapro.conf import check_keys as check_data_keys
 from mamapro.conf import (
+    check_message_settings,
     env_bool,
     env_int,
     env_list,
@@ -305,11 +306,16 @@ TASKS = {
     }
 }
 SITE_URL = (env_str("SITE_URL") or "").rstrip("/")
+# A neutral address of the same site for links in discreet messages (see notify/templates.py).
+DISCREET_SITE_URL = (env_str("DISCREET_SITE_URL") or "").rstrip("/")
 SMS_PROVIDER = env_str("SMS_PROVIDER") or "mobizon"
 SMS_API_URL = (env_str("SMS_API_URL") or "https://api.mobizon.kz").rstrip("/")
 SMS_API_KEY = env_str("SMS_API_KEY") or ""
 SMS_SENDER = env_str("SMS_SENDER") or ""
 SMS_WEBHOOK_SECRET = env_str("SMS_WEBHOOK_SECRET") or ""
+# The sender a discreet SMS or e-mail shows (a sender that names the centre is never used).
+DISCREET_SMS_SENDER = env_str("DISCREET_SMS_SENDER") or ""
+DISCREET_FROM_EMAIL = env_str("DISCREET_FROM_EMAIL") or ""
 WHATSAPP_API_URL = (env_str("WHATSAPP_API_URL") or "https://graph.facebook.com/v21.0").rstrip("/")
 WHATSAPP_TOKEN = env_str("WHATSAPP_TOKEN") or ""
 WHATSAPP_PHONE_ID = env_str("WHATSAPP_PHONE_ID") or ""
@@ -319,6 +325,18 @@ TELEGRAM_API_URL = (env_str("TELEGRAM_API_URL") or "https://api.telegram.org").r
 TELEGRAM_BOT_TOKEN = env_str("TELEGRAM_BOT_TOKEN") or ""
 TELEGRAM_BOT_NAME = env_str("TELEGRAM_BOT_NAME") or ""
 TELEGRAM_WEBHOOK_SECRET = env_str("TELEGRAM_WEBHOOK_SECRET") or ""
+# Beyond API.md: each provider's rate for this account, the Mobizon account's time zone (a
+# send cut off by a crash is looked up in it), the price of an SMS part for the template
+# editor, the centre-local hour reminders are queued from, the worker's claim lease.
+SMS_RATE_PER_SECOND = env_int("SMS_RATE_PER_SECOND", 10, minimum=1)
+WHATSAPP_RATE_PER_SECOND = env_int("WHATSAPP_RATE_PER_SECOND", 20, minimum=1)
+TELEGRAM_RATE_PER_SECOND = env_int("TELEGRAM_RATE_PER_SECOND", 25, minimum=1)
+EMAIL_RATE_PER_SECOND = env_int("EMAIL_RATE_PER_SECOND", 5, minimum=1)
+SMS_PROVIDER_TIME_ZONE = env_str("SMS_PROVIDER_TIME_ZONE") or "Asia/Almaty"
+SMS_PART_PRICE_KZT = env_str("SMS_PART_PRICE_KZT") or "12.00"
+NOTIFY_REMINDER_HOUR = env_int("NOTIFY_REMINDER_HOUR", 10, minimum=0)
+NOTIFY_LEASE_SECONDS = env_int("NOTIFY_LEASE_SECONDS", 120, minimum=30)
+check_message_settings(SMS_PROVIDER_TIME_ZONE, SMS_PART_PRICE_KZT, NOTIFY_REMINDER_HOUR)
 # SMTP with Django's own names; without EMAIL_HOST, mail goes to files under var/mail/.
 EMAIL_HOST = env_str("EMAIL_HOST") or ""
 EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)

@@ -74,7 +74,7 @@ def recover_in_doubt(
             # Its address was refused before any send: nothing went.
             requeue(row)
             continue
-        message = outgoing(row, to, row.text)
+        message = outgoing(row, to, row.text, discreet=row.discreet)
         try:
             sent = found_adapter.find_sent(message)
         except NotImplementedError:

@@ -379,6 +379,7 @@ def _prepare(rows: Sequence[Delivery], now: dt.datetime) -> tuple[list[Prepared]
             ),
             template_name=rendered.whatsapp_name,
             template_params=tuple(rendered.whatsapp_params),
+            discreet=decision.discreet,
         )
         row.text, row.template, row.discreet = rendered.text, rendered.template, decision.discreet
         row.reason, row.error = "", ""

@@ -239,10 +239,15 @@ def kids_room_sentence(children: int) -> str:
     ) % {"n": children}
 
 
-def link(path: str) -> str:
+def link(path: str, *, discreet: bool = False) -> str:
+    """The absolute address of `path`. A discreet message's link uses `DISCREET_SITE_URL`
+    when it is set: a neutral address for the same site, because a domain like
+    "mamapro.kz" in her SMS would tell whoever reads her phone what the centre is for (and
+    `is_discreet` refuses such a text: the message is then not sent, never sent revealing)."""
     if not path:
         return ""
-    return f"{settings.SITE_URL}{path}" if path.startswith("/") else path
+    base = (settings.DISCREET_SITE_URL if discreet else "") or settings.SITE_URL
+    return f"{base}{path}" if path.startswith("/") else path
 
 
 def her_name(participant: Any) -> str:
@@ -418,7 +423,9 @@ class Renderer:
             self._centres[delivery.centre_id] = centre
         return centre
 
-    def values(self, delivery: Delivery, subject: Any = None) -> Callable[[str], str]:
+    def values(
+        self, delivery: Delivery, subject: Any = None, *, discreet: bool = False
+    ) -> Callable[[str], str]:
         """The value of each placeholder for this delivery, computed when asked for."""
         context = delivery.context or {}
         found = subject if subject is not None else self._subject(delivery)
@@ -450,7 +457,7 @@ class Renderer:
             "when": when,
             "room": lambda: facts.room,
             "until": until,
-            "link": lambda: link(str(context.get("path") or "")),
+            "link": lambda: link(str(context.get("path") or ""), discreet=discreet),
             "kids_room": kids_room,
             "centre": lambda: centre.name,
             "message": lambda: delivery.body or "",
@@ -474,7 +481,7 @@ class Renderer:
             language
         ]
         with translation.override(language):
-            text, params = fill(words, self.values(delivery, subject))
+            text, params = fill(words, self.values(delivery, subject, discreet=discreet))
         if discreet and not (
             safe_contact.is_discreet(text) and safe_contact.is_discreet(subject_line)
         ):
@@ -565,7 +572,7 @@ _SAMPLE_ROOMS = {"kk": "Аудитория 1", "ru": "Аудитория 1", "en
 # As long as a real offer link (notify/offer_links.py: a 36-character signed token), and a
 # site address as long as a real one when SITE_URL is not set (the demo's, on a laptop).
 SAMPLE_PATH = "/offers/2n-1a2b3c4d5e6f:AbCdEfGhIjKlMnOpQrStUvWx"
-SAMPLE_SITE = "https://mamapro.kz"
+SAMPLE_SITE = "https://example.kz"
 
 
 def sample_values(language: str, now: dt.datetime) -> Callable[[str], str]:

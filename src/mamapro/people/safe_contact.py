@@ -141,6 +141,8 @@ def decide(
 # What a discreet message must never contain, in any of our languages (lower case, folded).
 REVEALING = (
     "mama pro",
+    "mamapro",  # the site's own domain in a link
+    "мамапро",
     "мама про",
     "violence",
     "насили",

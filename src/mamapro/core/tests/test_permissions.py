@@ -403,9 +403,7 @@ def test_api_needs_a_valid_token(client: Client, world, method: str, path: str) 
         assert_no_leak("anonymous", response, f"{method} {url}")
 
 
-POSTS = sorted(
-    name for name, row in WEB.items() if row.method == "post" and row.anonymous is None
-)
+POSTS = sorted(name for name, row in WEB.items() if row.method == "post" and row.anonymous is None)
 
 
 @pytest.mark.parametrize("name", POSTS)

@@ -175,3 +175,20 @@ def test_an_existing_wider_key_file_is_narrowed(tmp_path) -> None:
     (tmp_path / "secret_key").chmod(0o644)
     assert _load_settings(tmp_path).returncode == 0
     assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("SMS_PROVIDER_TIME_ZONE", "Asia/Nowhere"),
+        ("SMS_PART_PRICE_KZT", "twelve"),
+        ("SMS_PART_PRICE_KZT", "-1"),
+        ("NOTIFY_REMINDER_HOUR", "24"),
+        ("SMS_RATE_PER_SECOND", "0"),
+        ("NOTIFY_LEASE_SECONDS", "5"),
+    ],
+)
+def test_a_bad_message_setting_stops_start_up_naming_it(tmp_path, variable, value) -> None:
+    result = _load_settings(tmp_path, **{variable: value})
+    assert result.returncode != 0
+    assert variable in result.stderr

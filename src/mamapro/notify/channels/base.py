@@ -37,6 +37,9 @@ class Outgoing:
     buttons: tuple[tuple[str, str], ...] = ()
     # When the worker claimed it: the lower bound for looking it up after a crash.
     claimed_at: dt.datetime | None = None
+    # A discreet message: the sender's name or address must not name the centre either
+    # (DISCREET_SMS_SENDER, DISCREET_FROM_EMAIL).
+    discreet: bool = False
 
 
 @dataclass(frozen=True)
@@ -136,3 +139,22 @@ class Adapter(Protocol):
     def parse_webhook(self, request: HttpRequest) -> WebhookResult:
         """Verify the provider's signature (raise BadSignature) and read the events."""
         ...
+
+
+def discreet_sender(default: str, discreet: str, message: Outgoing) -> str:
+    """Who the message says it is from. A discreet message takes the discreet sender when one
+    is set; a sender that names the centre ("MamaPro", "hello@mamapro.kz") is never used for
+    one: the message waits (a configuration error, retried) until an admin sets a neutral one,
+    rather than telling whoever reads her phone where she goes."""
+    if not message.discreet:
+        return default
+    from mamapro.people.safe_contact import is_discreet
+
+    sender = discreet or default
+    if sender and not is_discreet(sender):
+        raise TransientError(
+            "the sender's name names the centre; set a neutral DISCREET_SMS_SENDER or "
+            "DISCREET_FROM_EMAIL for discreet messages",
+            code="config_discreet_sender",
+        )
+    return sender

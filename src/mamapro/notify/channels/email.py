@@ -39,6 +39,7 @@ from mamapro.notify.channels.base import (
     StatusUpdate,
     TransientError,
     WebhookResult,
+    discreet_sender,
 )
 
 # Servers drop idle sessions (often after a minute or so): an SMTP session unused for this
@@ -87,11 +88,12 @@ class SMTPEmail:
         if not subject:
             with translation.override(message.language or None):
                 subject = _("A message for you")
-        message_id = self._message_id(message)
+        sender = discreet_sender(settings.DEFAULT_FROM_EMAIL, settings.DISCREET_FROM_EMAIL, message)
+        message_id = self._message_id(message, sender)
         letter = mail.EmailMessage(
             subject=subject,
             body=message.text,
-            from_email=settings.DEFAULT_FROM_EMAIL,
+            from_email=sender,
             to=[address],
             headers={
                 "Message-ID": message_id,
@@ -137,8 +139,10 @@ class SMTPEmail:
         return self._connection
 
     @staticmethod
-    def _message_id(message: Outgoing) -> str:
-        domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ") or "localhost"
+    def _message_id(message: Outgoing, sender: str | None = None) -> str:
+        # The sender's own domain: a discreet letter's headers name the centre nowhere.
+        domain = (sender or settings.DEFAULT_FROM_EMAIL).rpartition("@")[2].strip("> ")
+        domain = domain or "localhost"
         digest = hashlib.sha256(message.idempotency_key.encode()).hexdigest()[:32]
         return f"<{digest}.{message.delivery_id}@{domain}>"
 

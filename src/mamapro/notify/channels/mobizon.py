@@ -54,6 +54,7 @@ from mamapro.notify.channels.base import (
     StatusUpdate,
     TransientError,
     WebhookResult,
+    discreet_sender,
 )
 from mamapro.notify.channels.http import HttpAdapter, HttpClient, Response
 from mamapro.notify.sms_parts import count
@@ -119,8 +120,9 @@ class MobizonSMS(HttpAdapter):
         if not message.text.strip():
             raise PermanentError("the message text is empty", code="empty_text")
         fields = {"recipient": recipient, "text": message.text}
-        if settings.SMS_SENDER:
-            fields["from"] = settings.SMS_SENDER
+        sender = discreet_sender(settings.SMS_SENDER, settings.DISCREET_SMS_SENDER, message)
+        if sender:
+            fields["from"] = sender
         if message.flash:
             # Shown on her screen, saved nowhere on the phone (mclass 0, "flash SMS").
             fields["params[mclass]"] = "0"

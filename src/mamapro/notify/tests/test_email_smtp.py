@@ -70,7 +70,7 @@ def test_a_plain_text_message_reaches_the_smtp_server(smtp: FakeSMTP, email: SMT
 
 def test_without_a_subject_it_is_a_neutral_one(smtp: FakeSMTP, email: SMTPEmail) -> None:
     email.send(outgoing(subject=""))
-    assert smtp.messages[0].parsed()["Subject"] == "A message for you"
+    assert smtp.messages[0].parsed()["Subject"] == "Сізге хабар"  # "A message for you", in kk
 
 
 def test_a_subject_is_one_line_whatever_it_held(smtp: FakeSMTP, email: SMTPEmail) -> None:
@@ -190,3 +190,19 @@ def test_without_email_host_a_message_lands_as_a_file(tmp_path: Path) -> None:
     content = files[0].read_bytes()
     assert f"To: {ADDRESS}".encode() in content
     assert b"Content-Type: text/plain" in content
+
+
+def test_a_discreet_letter_never_comes_from_an_address_that_names_the_centre(
+    smtp: FakeSMTP, email: SMTPEmail
+) -> None:
+    with pytest.raises(TransientError) as refused:
+        email.send(outgoing(discreet=True))
+    assert refused.value.code == "config_discreet_sender"
+    assert smtp.messages == []
+    with override_settings(DISCREET_FROM_EMAIL="Aigerim <a.info@example.kz>"):
+        sent = email.send(outgoing(discreet=True))
+    [mail] = smtp.messages
+    assert mail.sender == "a.info@example.kz"
+    letter = mail.parsed()
+    assert "mamapro" not in letter["From"].lower()
+    assert "mamapro" not in sent.provider_message_id

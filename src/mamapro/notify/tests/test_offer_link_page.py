@@ -183,7 +183,7 @@ def test_an_expired_link_answers_a_clear_page_and_keeps_the_seat(
     assert client.get(url).status_code == 410
     response = client.post(url, {"action": "accept"})
     assert response.status_code == 410
-    assert "This offer has ended" in _text(response)
+    assert "Бұл ұсыныстың мерзімі аяқталды" in _text(response)  # her language (kk)
     offer.refresh_from_db()
     assert offer.status == Status.OFFERED  # untouched: the sweep passes it on
 

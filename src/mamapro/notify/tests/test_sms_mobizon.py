@@ -292,3 +292,18 @@ def test_taken_without_an_id_is_sent_not_an_error(
     sent = sms.send(outgoing())
     assert sent.provider_message_id == ""
     assert sms.poll([sent.provider_message_id]) == []
+
+
+def test_a_discreet_sms_never_shows_a_sender_that_names_the_centre(
+    fake: FakeMobizon, sms: MobizonSMS
+) -> None:
+    # The usual sender (MamaPro) is fine for her ordinary messages, never for a discreet one:
+    # without a neutral one it waits as a configuration error, and the provider saw nothing.
+    with override_settings(DISCREET_SMS_SENDER=""), pytest.raises(TransientError) as refused:
+        sms.send(outgoing("Ертең 10:00.", discreet=True))
+    assert refused.value.code == "config_discreet_sender"
+    assert fake.messages == []
+    with override_settings(DISCREET_SMS_SENDER="Info"):
+        sms.send(outgoing("Ертең 10:00.", discreet=True))
+        sms.send(outgoing("Ертең 10:00."))
+    assert [m.sender for m in fake.messages] == ["Info", "MamaPro"]

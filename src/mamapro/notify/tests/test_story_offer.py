@@ -30,7 +30,7 @@ from mamapro.programs.models import Enrollment, Run
 from mamapro.programs.services import enrollment as seats
 
 pytestmark = pytest.mark.django_db
-SITE = "https://mamapro.example"
+SITE = "https://centre.example"
 KAZAKH_LETTERS = re.compile("[әғқңөұүһі]", re.IGNORECASE)
 COURSE = "Кәсіпкерлік негіздері"  # the conftest course's title
 

@@ -22,7 +22,7 @@ from mamapro.programs.services import enrollment as seats
 pytestmark = pytest.mark.django_db
 
 ALMATY = ZoneInfo("Asia/Almaty")
-SITE = "https://mamapro.example.kz"
+SITE = "https://centre.example.kz"
 
 
 def _delivery(
@@ -291,3 +291,18 @@ def test_every_discreet_kind_rendered_from_real_objects_gives_nothing_away(
             assert word.casefold() not in done.text.casefold(), (kind, done.text)
         if kind in {"offer", "confirmed", "reminder", "certificate", "no_show", "absence"}:
             assert "Психология для мам" in standard.text  # the standard one does name it
+
+
+def test_a_discreet_link_never_carries_the_centre_s_domain(run: Run, make_participant: Any) -> None:
+    her = make_participant(language="ru")
+    enrollment = _offer(run, her, dt.datetime(2026, 12, 3, 13, 0, tzinfo=dt.UTC))
+    delivery = _delivery(her, "offer", enrollment, path="/offers/abc/")
+    with override_settings(SITE_URL="https://mamapro.kz", DISCREET_SITE_URL=""):
+        # The standard text may name the site; the discreet one is refused, never sent.
+        assert "https://mamapro.kz/offers/abc/" in templates.render(delivery, discreet=False).text
+        with pytest.raises(templates.NotDiscreet):
+            templates.render(delivery, discreet=True)
+    with override_settings(SITE_URL="https://mamapro.kz", DISCREET_SITE_URL="https://c.example.kz"):
+        done = templates.render(delivery, discreet=True)
+        assert done.text.endswith("https://c.example.kz/offers/abc/")
+        assert "https://mamapro.kz/offers/abc/" in templates.render(delivery, discreet=False).text

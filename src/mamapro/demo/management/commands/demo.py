@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from typing import Any
@@ -33,6 +34,11 @@ class Command(BaseCommand):
             f"{created['children']} children, {created['runs']} runs)."
         )
         url = f"http://127.0.0.1:{port}/"
+        # Links in messages (her offer link) point here unless SITE_URL says otherwise; the
+        # worker and the tick (child processes) inherit it.
+        if not settings.SITE_URL:
+            settings.SITE_URL = url.rstrip("/")
+            os.environ["SITE_URL"] = settings.SITE_URL
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Mama Pro Centre: {url}"))
         self.stdout.write(f"API docs:        {url}api/v1/docs")
@@ -49,6 +55,10 @@ class Command(BaseCommand):
         from mamapro.notify.background import Background
 
         self.stdout.write("Messages: the worker and the minute tick run alongside the server.")
+        self.stdout.write(
+            "  Email goes to files under var/mail/; SMS, WhatsApp and Telegram wait as "
+            "'provider not configured' until their variables are set (README)."
+        )
         background = Background()
         background.start()
         # A service manager stops with SIGTERM: end as on Ctrl-C, children included.
