@@ -86,6 +86,9 @@ MESSAGES_VIEW = "messages.view"
 MESSAGES_SEND = "messages.send"
 TEMPLATES_EDIT = "messages.templates"
 CHANNELS_VIEW = "messages.channels"
+# The discreet words that survivors receive: only the director changes them (a coordinator or
+# communications may propose them in the preview; a mistake there reaches every survivor).
+TEMPLATES_EDIT_DISCREET = "messages.templates_discreet"
 
 _EVERY_ROLE_SEES = {CENTRE_VIEW}
 _RUNS_A_CENTRE = {
@@ -130,7 +133,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         | _CARE_TEAM
         | _RUNS_A_CENTRE
         | _KIDS_ROOM_LEADS
-        | {AUDIT_VIEW, PARTICIPANT_ERASE, COUNSELLING_SCHEDULE}
+        | {AUDIT_VIEW, PARTICIPANT_ERASE, COUNSELLING_SCHEDULE, TEMPLATES_EDIT_DISCREET}
     ),
     Role.COORDINATOR: frozenset(
         _EVERY_ROLE_SEES | _CARE_TEAM | _RUNS_A_CENTRE | _KIDS_ROOM_LEADS | {COUNSELLING_SCHEDULE}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -65,10 +66,11 @@ class RosterMessageForm(forms.Form):
             raise ValidationError(gettext("Reload the page and send again."), code="key")
         return key
 
-    def refuse_revealing(self) -> bool:
+    def refuse_revealing(self, extra: Sequence[str] = ()) -> bool:
         """For a roster with women who get discreet messages: refuse a text that names the
-        centre's purpose, naming the words (she rewrites it; nothing is queued)."""
-        words = templates.revealing_words(self.cleaned_data.get("text", ""))
+        centre's purpose — or this run's course, rooms, the centre's name or address (`extra`)
+        — naming the words (she rewrites it; nothing is queued)."""
+        words = templates.revealing_words(self.cleaned_data.get("text", ""), extra)
         if words:
             self.add_error(
                 "text",

@@ -41,15 +41,20 @@ from mamapro.people import safe_contact
 from mamapro.people.models import Participant
 from mamapro.people.validators import normalise_phone
 
-STOP_WORDS = frozenset({"stop", "/stop", "стоп", "тоқтат", "токтат", "тоқтату", "отписаться"})
+STOP_WORDS = frozenset(
+    {"stop", "/stop", "стоп", "тоқтат", "токтат", "тоқтату", "тоқтатыңыз", "отписаться"}
+)
 _PUNCTUATION = re.compile(r"[^\w/]+")
 
 
 def is_stop(text: str) -> bool:
-    """Is the whole message a stop word (any case, any punctuation around it, repeated)?"""
+    """Does the message begin with a stop word (any case, any punctuation around it)? "СТОП",
+    "stop!!", and "Стоп, не пишите мне больше" in her own words all stop: she asked once,
+    and a woman who meant something else can be asked again by her coordinator, while a
+    message that keeps coming to a phone someone else reads cannot be taken back."""
     folded = unicodedata.normalize("NFKC", text).casefold()
     words = [w for w in _PUNCTUATION.split(folded) if w]
-    return bool(words) and all(w in STOP_WORDS for w in words)
+    return bool(words) and words[0] in STOP_WORDS
 
 
 def _senders(channel: str, sender: str) -> list[Participant]:

@@ -23,6 +23,7 @@ from mamapro.core import permissions as perms
 from mamapro.core.models import User
 from mamapro.notify import outbox, sender
 from mamapro.notify.models import Channel, Delivery
+from mamapro.people import safe_contact
 from mamapro.people.models import Participant
 from mamapro.programs.models import Certificate, Enrollment, Run, Session
 
@@ -219,3 +220,16 @@ def channel_health(
             in_doubt=row["doubt"],
         )
     return out
+
+
+def run_words(run: Run) -> list[str]:
+    """What a message to this run's roster must not say to a woman who gets discreet
+    messages: the course, its rooms, the centre's name and address (one query for rooms)."""
+    rooms = (
+        Session.objects.filter(run=run, room__isnull=False)
+        .values_list("room__name", flat=True)
+        .distinct()
+    )
+    return safe_contact.subject_words(
+        run.display_title, run.centre.name, run.centre.address, *rooms
+    )

@@ -26,12 +26,11 @@ import datetime as dt
 from typing import Any
 
 from django.dispatch import receiver
-from django.urls import reverse
 
 from mamapro.centres import clock
 from mamapro.kidsroom.models import Alert
 from mamapro.kidsroom.signals import restricted_adult_named
-from mamapro.notify import offer_links, outbox, schedule, services
+from mamapro.notify import outbox, schedule, services
 from mamapro.notify.models import MessageKind
 from mamapro.programs import signals
 from mamapro.programs.models import (
@@ -59,7 +58,6 @@ def run_over_at(run: Run) -> dt.datetime:
 def _offer_made(sender: Any, enrollment: Enrollment, now: dt.datetime, **kwargs: Any) -> None:
     assert enrollment.offered_at is not None
     assert enrollment.offer_expires_at is not None
-    token = offer_links.make_token(enrollment)
     outbox.queue(
         enrollment.participant,
         MessageKind.OFFER,
@@ -67,7 +65,9 @@ def _offer_made(sender: Any, enrollment: Enrollment, now: dt.datetime, **kwargs:
         subject=enrollment,
         context={
             "valid_until": enrollment.offer_expires_at.isoformat(),
-            "path": reverse("notify_offer", kwargs={"token": token}),
+            # Her link is made when the message is rendered, from the enrollment: the token
+            # (which answers for her seat) is never stored in the outbox row.
+            "offer_link": True,
         },
         now=now,
     )

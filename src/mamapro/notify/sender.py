@@ -83,6 +83,7 @@ from mamapro.notify.channels.base import (
 )
 from mamapro.notify.models import Channel, Delivery
 from mamapro.people import safe_contact
+from mamapro.programs.models import Enrollment
 
 logger = logging.getLogger("mamapro.notify")
 
@@ -253,6 +254,10 @@ def no_longer_needed(rows: Sequence[Delivery], now: dt.datetime) -> set[int]:
             continue
         if label == "programs.enrollment":
             found = model.objects.filter(pk__in=ids).values_list("pk", "status", "offer_expires_at")
+        elif label == "programs.session":
+            found = model.objects.filter(pk__in=ids).values_list(
+                "pk", "cancelled", "starts_at", "run_id"
+            )
         else:
             found = model.objects.filter(pk__in=ids).values_list("pk")
         alive[label] = {str(values[0]): tuple(values) for values in found}
@@ -266,7 +271,41 @@ def no_longer_needed(rows: Sequence[Delivery], now: dt.datetime) -> set[int]:
             _pk, status, expires = subject
             if status != "offered" or (expires is not None and expires <= now):
                 stale.add(row.pk)
+        elif row.subject_type == "programs.enrollment" and row.kind in STILL_ENROLLED:
+            # "Your seat is confirmed" or "we missed you" after she left: not sent.
+            if subject[1] != "confirmed":
+                stale.add(row.pk)
+        elif row.subject_type == "programs.session":
+            _pk, cancelled, starts_at, _run = subject
+            if cancelled or starts_at <= now:
+                stale.add(row.pk)
+    # A reminder of a session goes only to a woman still holding a confirmed seat on its run.
+    reminders = [
+        r
+        for r in rows
+        if r.pk not in stale
+        and r.subject_type == "programs.session"
+        and r.kind == "reminder"
+        and r.participant_id
+        and r.subject_id in alive.get("programs.session", {})
+    ]
+    if reminders:
+        runs = {alive["programs.session"][r.subject_id][3] for r in reminders}
+        seated = set(
+            Enrollment.objects.filter(
+                run_id__in=runs,
+                participant_id__in={r.participant_id for r in reminders},
+                status=Enrollment.Status.CONFIRMED,
+            ).values_list("run_id", "participant_id")
+        )
+        for r in reminders:
+            if (alive["programs.session"][r.subject_id][3], r.participant_id) not in seated:
+                stale.add(r.pk)
     return stale
+
+
+# Kinds about her enrollment that make sense only while her seat is confirmed.
+STILL_ENROLLED = frozenset({"confirmed", "absence"})
 
 
 # --- One batch -------------------------------------------------------------------------------

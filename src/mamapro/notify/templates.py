@@ -44,6 +44,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Max, OuterRef
+from django.urls import reverse
 from django.utils import formats, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -53,7 +54,7 @@ from mamapro.centres import clock
 from mamapro.centres.models import Centre
 from mamapro.core import audit
 from mamapro.core.models import AuditEntry, User
-from mamapro.notify import default_templates
+from mamapro.notify import default_templates, offer_links
 from mamapro.notify.models import Delivery, MessageKind, MessageTemplate
 from mamapro.people import safe_contact
 from mamapro.programs.models import Certificate, Enrollment, Run, Session, TopicRequest
@@ -164,10 +165,22 @@ def validate(text: str, variant: str) -> list[str]:
     return used
 
 
-def revealing_words(text: str) -> list[str]:
-    """The words of `safe_contact.REVEALING` that `text` contains (to name them)."""
-    folded = text.casefold()
-    return [word for word in safe_contact.REVEALING if word in folded]
+def revealing_words(text: str, extra: Iterable[str] = ()) -> list[str]:
+    """The words of `safe_contact.REVEALING` (and of `extra`) that `text` says, however it
+    is spelled (hyphens, look-alike letters, spaced-out letters), to name them."""
+    return safe_contact.revealing(text, extra)
+
+
+def discreet_extras(facts: Facts, centre: Centre | None) -> list[str]:
+    """What a discreet message about this subject must not say either: its course, room and
+    topic, the centre's name and address (`safe_contact.subject_words`)."""
+    return safe_contact.subject_words(
+        facts.course,
+        facts.room,
+        facts.topic,
+        centre.name if centre is not None else "",
+        centre.address if centre is not None else "",
+    )
 
 
 def fill(text: str, value_of: Callable[[str], str]) -> tuple[str, tuple[str, ...]]:
@@ -248,6 +261,14 @@ def link(path: str, *, discreet: bool = False) -> str:
         return ""
     base = (settings.DISCREET_SITE_URL if discreet else "") or settings.SITE_URL
     return f"{base}{path}" if path.startswith("/") else path
+
+
+def offer_path(enrollment: Any) -> str:
+    """Her offer link's path, made from the enrollment at render time ("" once the offer is
+    gone: such a message is cancelled before it is rendered)."""
+    if not isinstance(enrollment, Enrollment) or enrollment.offered_at is None:
+        return ""
+    return reverse("notify_offer", kwargs={"token": offer_links.make_token(enrollment)})
 
 
 def her_name(participant: Any) -> str:
@@ -457,7 +478,10 @@ class Renderer:
             "when": when,
             "room": lambda: facts.room,
             "until": until,
-            "link": lambda: link(str(context.get("path") or ""), discreet=discreet),
+            "link": lambda: link(
+                offer_path(found) if context.get("offer_link") else str(context.get("path") or ""),
+                discreet=discreet,
+            ),
             "kids_room": kids_room,
             "centre": lambda: centre.name,
             "message": lambda: delivery.body or "",
@@ -482,8 +506,12 @@ class Renderer:
         ]
         with translation.override(language):
             text, params = fill(words, self.values(delivery, subject, discreet=discreet))
+        extras: list[str] = []
+        if discreet:
+            found = subject if subject is not None else self._subject(delivery)
+            extras = discreet_extras(facts_of(found), self._centre(delivery))
         if discreet and not (
-            safe_contact.is_discreet(text) and safe_contact.is_discreet(subject_line)
+            safe_contact.is_discreet(text, extras) and safe_contact.is_discreet(subject_line)
         ):
             raise NotDiscreet(
                 f"the discreet {delivery.kind} message #{delivery.pk} names what the centre is for"

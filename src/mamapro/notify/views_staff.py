@@ -173,7 +173,9 @@ def run_messages(request: HttpRequest, pk: int) -> HttpResponse:
         if not may_send:
             raise PermissionDenied
         form = RosterMessageForm(request.POST)
-        if form.is_valid() and not (reach.discreet and form.refuse_revealing()):
+        if form.is_valid() and not (
+            reach.discreet and form.refuse_revealing(queries.run_words(run))
+        ):
             text = form.cleaned_data["text"]
             if "send" in request.POST:
                 return _send_to_roster(request, run, women, text, form.cleaned_data["key"])

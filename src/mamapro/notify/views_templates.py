@@ -119,9 +119,17 @@ def template_edit(request: HttpRequest, kind: str, variant: str, language: str) 
         for lang in templates.LANGUAGES
     }
     mine = now[language]
+    may_save = variant != templates.DISCREET or perms.principal(request.user).can(
+        perms.TEMPLATES_EDIT_DISCREET
+    )
     if request.method == "POST":
         form = TemplateForm(request.POST, variant=variant)
-        if form.is_valid():
+        if not may_save:
+            form.is_valid()
+            form.add_error(
+                None, _("Only the director changes the discreet words: every survivor gets them.")
+            )
+        elif form.is_valid():
             try:
                 row = templates.save_version(
                     kind,
@@ -193,6 +201,7 @@ def template_edit(request: HttpRequest, kind: str, variant: str, language: str) 
                 for name, description in templates.PLACEHOLDERS.items()
             ],
             "discreet": variant == templates.DISCREET,
+            "may_save": may_save,
             "part_price": money(templates.part_price()),
         },
     )

@@ -20,6 +20,8 @@ what the centre is for, and `is_discreet(text)` checks exactly that.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -168,12 +170,79 @@ REVEALING = (
     "centre for",
     "центр помощи",
     "көмек орталығы",
+    "women",
+    "женщин",
+    "әйелдер",
+    "женский центр",
 )
 
 
-def is_discreet(text: str) -> bool:
-    folded = text.casefold()
-    return not any(word in folded for word in REVEALING)
+# Latin and Cyrillic letters that look alike, folded to one form so that "Mamа Pro" (with a
+# Cyrillic "а") is the same text as "Mama Pro".
+_LOOK_ALIKE = str.maketrans("аеорсхукмтнвіјѕёәқ", "aeopcxykmthbijseak")
+
+
+def _skeleton(text: str) -> str:
+    """What a reader sees, whatever the characters: NFKC, case folded, invisible characters
+    (soft hyphens, zero-width) dropped, punctuation and symbols dropped (so "Mama-Pro" and
+    "Mama.Pro" read "mamapro"), spaces collapsed, letters spaced out one by one joined
+    ("М а м а" reads "мама"), and look-alike Latin/Cyrillic letters folded to one."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    kept = []
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category == "Cf" or category[0] in "PS":
+            continue
+        kept.append(" " if ch.isspace() else ch)
+    tokens = "".join(kept).split()
+    merged: list[str] = []
+    run: list[str] = []
+    for token in tokens:
+        if len(token) == 1:
+            run.append(token)
+            continue
+        if run:
+            merged.append("".join(run))
+            run = []
+        merged.append(token)
+    if run:
+        merged.append("".join(run))
+    return " ".join(merged).translate(_LOOK_ALIKE)
+
+
+def revealing(text: str, extra: Iterable[str] = ()) -> list[str]:
+    """The words of `REVEALING` (and of `extra`: the course's title, the room, the centre's
+    name or address of this very message) that `text` says, however it is written."""
+    seen = _skeleton(text)
+    squashed = seen.replace(" ", "")
+    found = []
+    for word in (*REVEALING, *(w for w in extra if w and w.strip())):
+        skeleton = _skeleton(word)
+        if not skeleton:
+            continue
+        if skeleton in seen or (
+            len(skeleton.replace(" ", "")) >= 5 and skeleton.replace(" ", "") in squashed
+        ):
+            found.append(word)
+    return found
+
+
+def is_discreet(text: str, extra: Iterable[str] = ()) -> bool:
+    return not revealing(text, extra)
+
+
+def subject_words(*phrases: str) -> list[str]:
+    """What a discreet message about this subject must not say: each phrase whole, and the
+    stem (first six letters) of each of its longer words ("Компьютерная грамотность" →
+    "компью", "грамот"), so a declined form is caught too."""
+    out: list[str] = []
+    for phrase in phrases:
+        if not phrase or not phrase.strip():
+            continue
+        out.append(phrase)
+        words = "".join(ch if ch.isalnum() else " " for ch in phrase).split()
+        out.extend(w[:6] for w in words if len(w) >= 7)
+    return out
 
 
 def compose(decision: Decision, kind: str, language: str, **details: str) -> str:

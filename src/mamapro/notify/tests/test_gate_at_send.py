@@ -156,3 +156,64 @@ def test_a_template_that_cannot_be_filled_fails_that_row_only(woman: Any, sms: A
     assert sender.send_due(now=NOON) == 1
     assert (fresh(broken).status, fresh(broken).reason) == ("failed", outbox.TEMPLATE_ERROR)
     assert fresh(fine).status == "sent"
+
+
+def _session(run: Any, starts: dt.datetime) -> Any:
+    from mamapro.programs.models import Session
+
+    return Session.objects.create(
+        run=run, centre=run.centre, starts_at=starts, ends_at=starts + dt.timedelta(hours=2)
+    )
+
+
+def _seat(run: Any, her: Participant, status: str = "confirmed") -> Any:
+    from mamapro.programs.models import Enrollment
+
+    return Enrollment.objects.create(
+        run=run, participant=her, centre=run.centre, seat_type="paid", status=status
+    )
+
+
+@pytest.mark.parametrize("change", ["cancelled", "withdrawn", "passed"])
+def test_a_reminder_is_not_sent_once_the_session_or_her_seat_is_gone(
+    woman: Any, sms: Any, run: Any, change: str
+) -> None:
+    # An attack on the demo: a reminder queued the day before (often waiting for her safe
+    # hours) still went out after the session was cancelled or after she left the run.
+    her = woman()
+    session = _session(run, NOON + dt.timedelta(days=1))
+    seat = _seat(run, her)
+    row = outbox.queue(her, "reminder", key="rem", subject=session, now=NOON)
+    assert row is not None
+    when = NOON
+    if change == "cancelled":
+        session.cancelled = True
+        session.save(update_fields=["cancelled"])
+    elif change == "withdrawn":
+        seat.status = "withdrawn"
+        seat.save(update_fields=["status"])
+    else:
+        when = NOON + dt.timedelta(days=2)
+    assert sender.send_due(now=when) == 0
+    assert (fresh(row).status, fresh(row).reason) == ("cancelled", outbox.NO_LONGER_NEEDED)
+    assert sms.requests == []
+
+
+def test_a_reminder_to_a_woman_still_seated_goes(woman: Any, sms: Any, run: Any) -> None:
+    her = woman()
+    session = _session(run, NOON + dt.timedelta(days=1))
+    _seat(run, her)
+    row = outbox.queue(her, "reminder", key="rem", subject=session, now=NOON)
+    assert row is not None
+    assert sender.send_due(now=NOON) == 1
+
+
+def test_a_confirmation_after_she_left_is_not_sent(woman: Any, sms: Any, run: Any) -> None:
+    her = woman()
+    seat = _seat(run, her)
+    row = outbox.queue(her, "confirmed", key="c", subject=seat, now=NOON)
+    assert row is not None
+    seat.status = "withdrawn"
+    seat.save(update_fields=["status"])
+    assert sender.send_due(now=NOON) == 0
+    assert (fresh(row).status, fresh(row).reason) == ("cancelled", outbox.NO_LONGER_NEEDED)

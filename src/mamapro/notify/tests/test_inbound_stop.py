@@ -75,6 +75,10 @@ def _stops() -> list[AuditEntry]:
         "«Стоп»",
         "STOP STOP",
         "ＳＴＯＰ",
+        # In her own words (an attack on the demo: these were ignored and the messages went on).
+        "Стоп, не пишите мне больше",
+        "stop please",
+        "Тоқтатыңыз",
     ],
 )
 def test_a_stop_word_turns_the_channel_off(her: Participant, text: str) -> None:
@@ -91,7 +95,7 @@ def test_a_stop_word_turns_the_channel_off(her: Participant, text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["stop please", "don't stop", "stopping", "СТОПКА", "", "Иә", "Да, приду"]
+    "text", ["don't stop", "stopping", "СТОПКА", "", "Иә", "Да, приду", "Не стоп, приду"]
 )
 def test_other_texts_are_stored_and_ignored(her: Participant, text: str) -> None:
     acted = inbound.handle("sms", [Inbound(sender=PHONE, text=text, provider_message_id="m1")])

@@ -214,6 +214,22 @@ def test_a_revealing_text_is_refused_when_a_woman_gets_discreet_messages(
     assert not Delivery.objects.filter(kind="roster_message").exists()
 
 
+def test_a_text_naming_the_course_or_the_brand_in_disguise_is_refused_too(
+    login, personas, run, roster
+) -> None:
+    # An attack on the demo sent survivors "Курс «…» завтра в аудитории 2 (ул. Абая 12) Mama-Pro":
+    # the course, its declined words and a hyphenated brand are caught now.
+    title = run.display_title
+    stem = next(w for w in title.split() if len(w) >= 7)[:6]
+    for text in (f"Курс «{title}» завтра", f"Ертең {stem}ер сабағы", "Ертең 10:00. Mama-Pro"):
+        response = login(personas["coordinator"]).post(
+            reverse("notify_run_messages", args=[run.pk]),
+            {"text": text, "key": "d" * 22, "send": "1"},
+        )
+        assert "must receive discreet messages" in response.content.decode(), text
+    assert not Delivery.objects.filter(kind="roster_message").exists()
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

@@ -195,13 +195,48 @@ def test_other_roles_may_neither_read_nor_save(
     assert not MessageTemplate.objects.exists()
 
 
+def test_only_the_director_changes_the_discreet_words(
+    comms: Client, personas: dict[str, User]
+) -> None:
+    # A coordinator or communications may try words in the preview, never save them: a
+    # mistake there reaches every survivor (an attack on the demo saved "Mama-Pro … центр
+    # для женщин" as everyone's discreet roster message).
+    for role in ("comms", "coordinator"):
+        other = Client(headers={"accept-language": "en"})
+        other.force_login(personas[role])
+        other.cookies["mamapro_language"] = "en"
+        answer = other.post(_edit(**OFFER_DISCREET_RU), {"text": "До {until}", "base_version": "0"})
+        assert answer.status_code == 200
+        assert "Only the director changes the discreet words" in answer.content.decode()
+        assert "Save as a new version" not in answer.content.decode()
+    assert not MessageTemplate.objects.exists()
+    director = Client()
+    director.force_login(personas["director"])
+    director.post(_edit(**OFFER_DISCREET_RU), {"text": "До {until}", "base_version": "0"})
+    assert MessageTemplate.objects.get().text == "До {until}"
+
+
+@pytest.mark.parametrize(
+    "words",
+    ["Mama-Pro Алматы: {message}", "Mamа Pro: {message}", "М а м а П р о: {message}"],
+)
+def test_the_centre_s_name_is_caught_however_it_is_spelled(comms: Client, words: str) -> None:
+    answer = comms.post(
+        _edit(kind="roster_message", variant="discreet", language="ru"),
+        {"text": words, "base_version": "0"},
+    )
+    assert "may not contain" in answer.content.decode()
+
+
 def test_a_saved_version_is_what_the_next_message_says(
-    comms: Client, make_participant: Any
+    personas: dict[str, User], make_participant: Any
 ) -> None:
     from mamapro.notify import templates
     from mamapro.notify.models import Delivery
 
-    comms.post(
+    director = Client()
+    director.force_login(personas["director"])
+    director.post(
         _edit(kind="stopped", variant="discreet", language="kk"),
         {"text": "Жарайды, {name}.", "base_version": "0"},
     )
