@@ -2,8 +2,10 @@
 
 from typing import Any
 
+from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
+from ninja.parser import Parser
 
 from mamapro.centres.api import router as centres_router
 from mamapro.core.api import TokenAuth, install_error_handlers
@@ -61,7 +63,20 @@ class MamaProAPI(NinjaAPI):
         return schema
 
 
+class ObjectBodies(Parser):
+    """JSON bodies are objects, but for the one operation that takes a list (PUT of a
+    session's attendance). Without this, django-ninja reads an array sent to a PATCH as an
+    object with no fields, and answers 200 for a body that breaks the contract."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = super().parse_body(request)
+        if not isinstance(data, dict) and request.method != "PUT":
+            raise ValueError("the body must be a JSON object")
+        return data
+
+
 api = MamaProAPI(
+    parser=ObjectBodies(),
     title="Mama Pro Centre API",
     version="1",
     description="Centres, participants, children and their adults, programmes, the kids' room. "

@@ -300,3 +300,22 @@ def test_openapi_and_docs_are_served_locally(client) -> None:
     docs = client.get("/api/v1/docs").content.decode()
     assert "cdn" not in docs.lower()
     assert "/static/ninja/" in docs
+
+
+@pytest.mark.parametrize("body", ["[null]", "[]", '["given_name"]', "3", '"x"'])
+def test_a_body_that_is_not_an_object_is_refused_and_changes_nothing(
+    client, token_for, personas, child, body: str
+) -> None:
+    # django-ninja read an array sent to a PATCH as an object with no fields (200, no change):
+    # schemathesis caught it on PATCH /children/{id}. Every body but attendance's is an object.
+    before = child.given_name
+    response = client.patch(
+        f"/api/v1/children/{child.pk}",
+        body,
+        content_type="application/json",
+        headers=token_for(personas["coordinator"]),
+    )
+    assert response.status_code == 400, response.content
+    assert "detail" in response.json()
+    child.refresh_from_db()
+    assert child.given_name == before
