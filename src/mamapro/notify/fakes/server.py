@@ -5,6 +5,7 @@ manager, and a plain client to post a signed webhook to a running site."""
 from __future__ import annotations
 
 import http.client
+import socketserver
 import threading
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,23 +16,18 @@ from urllib.parse import urlsplit
 Answer = tuple[int, bytes, str]
 
 
-class LocalServer:
-    """Subclasses answer requests in `answer`; `self.lock` guards what they record."""
+class Running:
+    """A socket server on 127.0.0.1:0 in a thread of its own, as a context manager (the HTTP
+    providers below and the SMTP server in smtp.py)."""
 
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
+    _server: socketserver.BaseServer | None = None
 
-    def answer(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> Answer:
+    def make_server(self) -> socketserver.BaseServer:
         raise NotImplementedError
 
     def start(self) -> Self:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        server.daemon_threads = True
-        # Kept-alive client connections hold a thread each; never wait for them on close.
-        server.block_on_close = False
-        self._server = server
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self._server = self.make_server()
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 
     def stop(self) -> None:
@@ -45,6 +41,26 @@ class LocalServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class LocalServer(Running):
+    """Subclasses answer requests in `answer`; `self.lock` guards what they record."""
+
+    _server: ThreadingHTTPServer | None
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self._server = None
+
+    def answer(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> Answer:
+        raise NotImplementedError
+
+    def make_server(self) -> ThreadingHTTPServer:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        server.daemon_threads = True
+        # Kept-alive client connections hold a thread each; never wait for them on close.
+        server.block_on_close = False
+        return server
 
     @property
     def root(self) -> str:

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any
 
+from mamapro.notify.fakes.server import Running
+
 
 @dataclass(frozen=True)
 class FakeMail:
@@ -42,7 +44,7 @@ class _Faults:
     drop_connections: int = 0
 
 
-class FakeSMTP:
+class FakeSMTP(Running):
     def __init__(self, hostname: str = "fake-smtp.test") -> None:
         self.hostname = hostname
         self.lock = threading.Lock()
@@ -53,23 +55,8 @@ class FakeSMTP:
 
     # --- life -------------------------------------------------------------------------------
 
-    def start(self) -> FakeSMTP:
-        server = _Server(("127.0.0.1", 0), _handler_for(self))
-        self._server = server
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeSMTP:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def make_server(self) -> socketserver.ThreadingTCPServer:
+        return _Server(("127.0.0.1", 0), _handler_for(self))
 
     @property
     def port(self) -> int:
