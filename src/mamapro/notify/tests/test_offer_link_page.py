@@ -253,3 +253,13 @@ def test_posts_are_rate_limited_per_address(
     assert int(refused["Retry-After"]) > 0
     offer.refresh_from_db()
     assert offer.status == Status.OFFERED
+
+
+def test_in_english_the_time_is_on_the_24_hour_clock_and_the_sentence_ends_once(
+    client: Client, small_run: Run, make_participant: Any
+) -> None:
+    her = make_participant(language="en")
+    page = _text(client.get(_url(_offer(small_run, her))))
+    assert "p.m." not in page
+    assert "a.m." not in page
+    assert ".." not in page
